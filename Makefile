@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# dm-forkmirror top-level Makefile.
+#
+#   make            both kernel modules (one Kbuild pass) and the tools
+#   make deps       install, with apt, everything build, tests, demo need
+#   make lint       checkpatch --strict, sparse (C=2), W=1; fails on findings
+#   make check      deps, lint, then every test in QEMU guests (the CI command)
+#   make demo       deps, then the demonstration in a QEMU guest
+#   make install    install the modules into /lib/modules of KDIR's kernel
+#
+# KDIR selects the kernel build tree. Default: the running kernel's build
+# dir when it exists, else the installed Debian linux-headers-*-amd64 that
+# matches an installed linux-image-*-amd64 (same ABI).
+
+TOP := $(CURDIR)
+
+ifeq ($(origin KDIR),undefined)
+  ifneq ($(wildcard /lib/modules/$(shell uname -r)/build/Makefile),)
+    KDIR := /lib/modules/$(shell uname -r)/build
+  else
+    KDIR = /usr/src/linux-headers-$(shell sh $(TOP)/scripts/stock-kver.sh)
+  endif
+endif
+export KDIR
+
+all: modules tools
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+tools:
+	$(MAKE) -C tools
+
+# The release the tree's modules carry in vermagic (Debian's header trees
+# report another string in include/config/kernel.release).
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(TOP) KERNELRELEASE=$(KREL) modules_install
+	depmod -a $(KREL)
+
+deps:
+	sh scripts/install-deps.sh
+
+lint: deps
+	bash scripts/lint.sh
+
+# The tests and the demo run the deps target first themselves: on a fresh
+# machine nothing else is typed before them.
+check: deps
+	$(MAKE) lint
+	bash tests/run-all.sh $(CASES)
+
+demo: deps
+	bash tests/run-demo.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(TOP) clean || true
+	$(MAKE) -C tools clean
+	rm -rf .build tests/.work
+
+.PHONY: all modules tools install deps lint check demo clean

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The forked write: one write bio becomes a write to the backup and, only
+ * after that completed successfully, the same write to the primary.
+ *
+ *   map()            clone the bio to the backup, submit the clone
+ *   backup end_io    (any context, maybe hard irq) record the status,
+ *                    queue the bio's work item
+ *   fm_fork_worker   (process context) submit the original bio to the
+ *                    primary, or fail it when the backup write failed
+ *
+ * The original bio stays owned by dm until the primary write completes, so
+ * dm's suspend waits for every fork in flight and the data pages stay valid
+ * while the clone uses them.
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+
+#include "forkmirror.h"
+
+/*
+ * Module-wide resources shared by every forkmirror volume: one bioset for
+ * the backup clones and one WQ_MEM_RECLAIM workqueue for the second half of
+ * the forks (never a thread or workqueue per volume).
+ */
+static struct bio_set fm_clone_bioset;
+static struct workqueue_struct *fm_io_wq;
+
+static void fm_fork_worker(struct work_struct *work)
+{
+	struct fm_io *io = container_of(work, struct fm_io, work);
+	struct bio *bio = dm_bio_from_per_bio_data(io, sizeof(struct fm_io));
+	struct fm_target *fmt = io->fmt;
+
+	if (unlikely(io->backup_status)) {
+		atomic64_inc(&fmt->backup_errors);
+		DMERR_LIMIT("%s: backup write at sector %llu failed (%d): primary not written",
+			    dm_device_name(dm_table_get_md(fmt->ti->table)),
+			    (unsigned long long)bio->bi_iter.bi_sector,
+			    blk_status_to_errno(io->backup_status));
+		bio->bi_status = io->backup_status;
+		bio_endio(bio);
+		return;
+	}
+	submit_bio_noacct(bio);
+}
+
+static void fm_backup_endio(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
+	io->backup_status = clone->bi_status;
+	bio_put(clone);
+	queue_work(fm_io_wq, &io->work);
+}
+
+/**
+ * fm_fork_write() - start a serial forked write
+ * @fmt: the target
+ * @bio: a write, flush, discard or write-zeroes bio, already remapped to
+ *	the primary
+ *
+ * Context: map; never sleeps (the clone comes from a mempool with
+ * GFP_NOIO, which waits only for a clone of our own to complete).
+ * Return: DM_MAPIO_SUBMITTED.
+ */
+int fm_fork_write(struct fm_target *fmt, struct bio *bio)
+{
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+	struct bio *clone;
+
+	io->fmt = fmt;
+	io->backup_status = BLK_STS_OK;
+	INIT_WORK(&io->work, fm_fork_worker);
+
+	clone = bio_alloc_clone(fmt->backup->bdev, bio, GFP_NOIO,
+				&fm_clone_bioset);
+	clone->bi_private = bio;
+	clone->bi_end_io = fm_backup_endio;
+	submit_bio_noacct(clone);
+	return DM_MAPIO_SUBMITTED;
+}
+
+int fm_fork_init(void)
+{
+	int r;
+
+	r = bioset_init(&fm_clone_bioset, BIO_POOL_SIZE, 0, BIOSET_NEED_RESCUER);
+	if (r)
+		return r;
+
+	fm_io_wq = alloc_workqueue("forkmirror_io", WQ_MEM_RECLAIM, 0);
+	if (!fm_io_wq) {
+		r = -ENOMEM;
+		goto bad_free_bioset;
+	}
+	return 0;
+
+bad_free_bioset:
+	bioset_exit(&fm_clone_bioset);
+	return r;
+}
+
+void fm_fork_exit(void)
+{
+	destroy_workqueue(fm_io_wq);
+	bioset_exit(&fm_clone_bioset);
+}

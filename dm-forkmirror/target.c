@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-forkmirror: a device-mapper target that forks every write to a backup
+ * component before the primary.
+ *
+ * Table line (see Documentation/admin-guide/device-mapper/forkmirror.rst):
+ *
+ *   <start> <len> forkmirror <primary> <backup> <tracker> <volume>
+ *                 <region_sectors> [<#feature_args> <feature_arg>...]
+ */
+#include <linux/module.h>
+#include <linux/init.h>
+#include <linux/slab.h>
+#include <linux/blkdev.h>
+#include <linux/bio.h>
+
+#include "forkmirror.h"
+
+/*
+ *---------------------------------------------------------------
+ * Constructor and destructor
+ *---------------------------------------------------------------
+ */
+
+static int fm_get_devices(struct fm_target *fmt, const char **error)
+{
+	struct dm_target *ti = fmt->ti;
+	fmode_t mode = dm_table_get_mode(ti->table);
+	dev_t p, b, t;
+	int r;
+
+	r = dm_get_device(ti, fmt->args.primary_path, mode, &fmt->primary);
+	if (r) {
+		*error = "Cannot open primary device";
+		return r;
+	}
+	r = dm_get_device(ti, fmt->args.backup_path, mode, &fmt->backup);
+	if (r) {
+		*error = "Cannot open backup device";
+		goto bad_put_primary;
+	}
+	r = dm_get_device(ti, fmt->args.tracker_path,
+			  FMODE_READ | FMODE_WRITE, &fmt->tracker_dev);
+	if (r) {
+		*error = "Cannot open tracker device";
+		goto bad_put_backup;
+	}
+
+	p = fmt->primary->bdev->bd_dev;
+	b = fmt->backup->bdev->bd_dev;
+	t = fmt->tracker_dev->bdev->bd_dev;
+	r = -EINVAL;
+	if (p == b) {
+		*error = "Primary and backup are the same device";
+		goto bad_put_tracker;
+	}
+	if (p == t) {
+		*error = "Primary and tracker are the same device";
+		goto bad_put_tracker;
+	}
+	if (b == t) {
+		*error = "Backup and tracker are the same device";
+		goto bad_put_tracker;
+	}
+	if (bdev_nr_sectors(fmt->primary->bdev) < ti->len) {
+		*error = "Primary device is smaller than the target length";
+		goto bad_put_tracker;
+	}
+	if (bdev_nr_sectors(fmt->backup->bdev) < ti->len) {
+		*error = "Backup device is smaller than the target length";
+		goto bad_put_tracker;
+	}
+	return 0;
+
+bad_put_tracker:
+	dm_put_device(ti, fmt->tracker_dev);
+bad_put_backup:
+	dm_put_device(ti, fmt->backup);
+bad_put_primary:
+	dm_put_device(ti, fmt->primary);
+	return r;
+}
+
+static void fm_put_devices(struct fm_target *fmt)
+{
+	dm_put_device(fmt->ti, fmt->tracker_dev);
+	dm_put_device(fmt->ti, fmt->backup);
+	dm_put_device(fmt->ti, fmt->primary);
+}
+
+static int fm_attach_tracker(struct fm_target *fmt, const char **error)
+{
+	struct mapped_device *md = dm_table_get_md(fmt->ti->table);
+	struct fm_attach_request req = {
+		.store_dev = fmt->tracker_dev->bdev->bd_dev,
+		.name = fmt->args.volume,
+		.owner = md,
+		.owner_name = dm_device_name(md),
+		.region_sectors = fmt->args.region_sectors,
+		.volume_sectors = fmt->ti->len,
+	};
+	struct fm_tracker_volume *vol;
+
+	vol = fm_tracker_attach(&req, error);
+	if (IS_ERR(vol))
+		return PTR_ERR(vol);
+	fmt->vol = vol;
+	return 0;
+}
+
+/*
+ * Construct a forkmirror target: parse the whole line, open the three
+ * devices and attach the volume's tracker slot. Everything that can fail
+ * fails here, so a reload never leaves a half-working table behind.
+ */
+static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct fm_target *fmt;
+	const char *error = NULL;
+	int r;
+
+	fmt = kzalloc(sizeof(*fmt), GFP_KERNEL);
+	if (!fmt) {
+		ti->error = "Cannot allocate forkmirror context";
+		return -ENOMEM;
+	}
+	fmt->ti = ti;
+	atomic64_set(&fmt->backup_errors, 0);
+	atomic64_set(&fmt->primary_errors, 0);
+
+	r = fm_parse_args(argc, argv, &fmt->args, &error);
+	if (r)
+		goto bad_free;
+
+	r = fm_get_devices(fmt, &error);
+	if (r)
+		goto bad_free;
+
+	fmt->total_regions = DIV_ROUND_UP_SECTOR_T(ti->len,
+						   fmt->args.region_sectors);
+
+	r = fm_attach_tracker(fmt, &error);
+	if (r)
+		goto bad_put_devices;
+
+	/* The words of argv belong to dm and are freed after we return. */
+	fmt->args.primary_path = NULL;
+	fmt->args.backup_path = NULL;
+	fmt->args.tracker_path = NULL;
+
+	ti->num_flush_bios = 1;
+	ti->num_discard_bios = 1;
+	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct fm_io);
+	ti->private = fmt;
+	return 0;
+
+bad_put_devices:
+	fm_put_devices(fmt);
+bad_free:
+	kfree(fmt);
+	/* dm only prints ti->error; every message here is a static string. */
+	ti->error = (char *)error;
+	return r;
+}
+
+static void fm_dtr(struct dm_target *ti)
+{
+	struct fm_target *fmt = ti->private;
+
+	fm_tracker_detach(fmt->vol);
+	fm_put_devices(fmt);
+	kfree(fmt);
+}
+
+/*
+ *---------------------------------------------------------------
+ * I/O path
+ *---------------------------------------------------------------
+ */
+
+static int fm_map(struct dm_target *ti, struct bio *bio)
+{
+	struct fm_target *fmt = ti->private;
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
+	io->backup_status = BLK_STS_OK;
+	bio_set_dev(bio, fmt->primary->bdev);
+	if (bio_sectors(bio))
+		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+
+	if (op_is_write(bio_op(bio)))
+		return fm_fork_write(fmt, bio);
+	return DM_MAPIO_REMAPPED;
+}
+
+static int fm_end_io(struct dm_target *ti, struct bio *bio,
+		     blk_status_t *error)
+{
+	struct fm_target *fmt = ti->private;
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
+	/* A failed backup write never reached the primary. */
+	if (*error && !io->backup_status)
+		atomic64_inc(&fmt->primary_errors);
+	return DM_ENDIO_DONE;
+}
+
+/*
+ *---------------------------------------------------------------
+ * Status and messages
+ *---------------------------------------------------------------
+ */
+
+/*
+ * Status output, fields in this order (later versions only append):
+ *
+ *   <state> <dirty>/<total> <resync_done>/<resync_pass_total>
+ *   <resync_KiB_per_s> <backup_errors> <primary_errors>
+ *   <offline_since|-> <full_resync_needed 0|1>
+ *
+ * Table output: the canonical table line, devices as major:minor and
+ * features in a fixed order with defaults left out.
+ *
+ * Reads memory only: a hung tracker device never hangs status.
+ */
+static void fm_status(struct dm_target *ti, status_type_t type,
+		      unsigned int status_flags, char *result,
+		      unsigned int maxlen)
+{
+	struct fm_target *fmt = ti->private;
+	unsigned int sz = 0;
+	char features[96];
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		DMEMIT("%s %llu/%llu %llu/%llu %u %lld %lld %s %u",
+		       "in_sync",
+		       (unsigned long long)fm_tracker_dirty_regions(fmt->vol),
+		       (unsigned long long)fmt->total_regions,
+		       0ULL, 0ULL, 0U,
+		       (long long)atomic64_read(&fmt->backup_errors),
+		       (long long)atomic64_read(&fmt->primary_errors),
+		       "-", 0U);
+		break;
+
+	case STATUSTYPE_TABLE:
+		DMEMIT("%s %s %s %s %u", fmt->primary->name, fmt->backup->name,
+		       fmt->tracker_dev->name, fmt->args.volume,
+		       fmt->args.region_sectors);
+		if (fm_format_features(&fmt->args, features,
+				       sizeof(features)) > 0)
+			DMEMIT(" %s", features);
+		break;
+
+	case STATUSTYPE_IMA:
+		DMEMIT_TARGET_NAME_VERSION(ti->type);
+		DMEMIT(",primary=%s,backup=%s,tracker=%s,volume=%s",
+		       fmt->primary->name, fmt->backup->name,
+		       fmt->tracker_dev->name, fmt->args.volume);
+		DMEMIT(",region_sectors=%u,resync_rate=%u,fork_mode=%s",
+		       fmt->args.region_sectors, fmt->args.resync_rate,
+		       fmt->args.fork_mode == FM_FORK_PARALLEL ?
+		       "parallel" : "serial");
+		DMEMIT(",auto_resync=%c,intent_log=%c,start_offline=%c;",
+		       fm_args_has(&fmt->args, FM_FEAT_NO_AUTO_RESYNC) ? 'n' : 'y',
+		       fm_args_has(&fmt->args, FM_FEAT_NO_INTENT_LOG) ? 'n' : 'y',
+		       fm_args_has(&fmt->args, FM_FEAT_START_OFFLINE) ? 'y' : 'n');
+		break;
+	}
+}
+
+static int fm_message(struct dm_target *ti, unsigned int argc, char **argv,
+		      char *result, unsigned int maxlen)
+{
+	DMWARN("%s: unsupported message \"%s\"",
+	       dm_device_name(dm_table_get_md(ti->table)), argc ? argv[0] : "");
+	return -EINVAL;
+}
+
+static int fm_iterate_devices(struct dm_target *ti,
+			      iterate_devices_callout_fn fn, void *data)
+{
+	struct fm_target *fmt = ti->private;
+	int r;
+
+	r = fn(ti, fmt->primary, 0, ti->len, data);
+	if (!r)
+		r = fn(ti, fmt->backup, 0, ti->len, data);
+	return r;
+}
+
+static struct target_type fm_target_type = {
+	.name = "forkmirror",
+	.version = {1, 0, 0},
+	.module = THIS_MODULE,
+	.ctr = fm_ctr,
+	.dtr = fm_dtr,
+	.map = fm_map,
+	.end_io = fm_end_io,
+	.status = fm_status,
+	.message = fm_message,
+	.iterate_devices = fm_iterate_devices,
+};
+
+static int __init dm_forkmirror_init(void)
+{
+	int r;
+
+	r = fm_fork_init();
+	if (r)
+		return r;
+
+	r = dm_register_target(&fm_target_type);
+	if (r) {
+		DMERR("register failed %d", r);
+		goto bad_fork_exit;
+	}
+	return 0;
+
+bad_fork_exit:
+	fm_fork_exit();
+	return r;
+}
+
+static void __exit dm_forkmirror_exit(void)
+{
+	dm_unregister_target(&fm_target_type);
+	fm_fork_exit();
+}
+
+module_init(dm_forkmirror_init);
+module_exit(dm_forkmirror_exit);
+
+MODULE_DESCRIPTION(DM_NAME " target forking writes to a backup before the primary");
+MODULE_AUTHOR("dm-forkmirror developers");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(FORKMIRROR);

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Build everything a guest run needs for one kernel and print, on its last
+# line, "KERNEL BASE_CPIO OVERLAY_CPIO":
+#   - our modules, built in a copy of the tree under .build/<kver>/ (6.1
+#     Kbuild writes objects into the M= tree, so each kernel gets a copy);
+#   - the base initramfs (busybox, tools, kernel modules), cached outside
+#     the checkout under $FM_CACHE, keyed by its inputs;
+#   - the overlay (init, our modules, depmod data, tests, tools).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kver=${1:-$(sh "$top/scripts/stock-kver.sh")}
+kdir=${FM_KDIR:-/usr/src/linux-headers-$kver}
+kernel=${FM_KERNEL:-/boot/vmlinuz-$kver}
+moddir=${FM_MODDIR:-/lib/modules/$kver}
+cache=${FM_CACHE:-/var/cache/forkmirror}
+build=$top/.build/$kver
+
+[ -f "$kernel" ] || { echo "build-guest: no kernel image $kernel" >&2; exit 1; }
+
+mkdir -p "$build/src" "$build/ko"
+rm -rf "$build/src"/*
+cp -r "$top"/Kbuild "$top"/dm-forkmirror "$top"/tracking "$top"/include "$build/src/"
+make -s -C "$kdir" M="$build/src" modules >&2
+rm -f "$build/ko"/*.ko
+cp "$build/src"/*.ko "$build/ko/"
+
+make -s -C "$top/tools" >&2
+
+# The base image depends on the builder script, the kernel's modules and
+# the versions of every package it copies from.
+key=$( {
+	cat "$top/tests/lib/mkinitramfs.sh"
+	echo "$kver"
+	ls -l --time-style=+%s "$moddir/modules.dep" 2>/dev/null || true
+	dpkg-query -W busybox-static kmod dmsetup lvm2 fio ndctl mdadm \
+		e2fsprogs diffutils util-linux libc6 2>/dev/null
+} | sha256sum | cut -c1-16)
+base=$cache/initramfs-$kver-$key
+if [ ! -f "$base/base.cpio" ]; then
+	rm -rf "$base.tmp"
+	bash "$top/tests/lib/mkinitramfs.sh" base "$kver" "$moddir" "$base.tmp" >&2
+	rm -rf "$base"
+	mv "$base.tmp" "$base"
+fi
+
+bash "$top/tests/lib/mkinitramfs.sh" overlay "$kver" "$base" \
+	"$build/overlay.cpio" "$build/ko" "$top/tests" "$top/tools/forkmirror" >&2
+echo "$kernel $base/base.cpio $build/overlay.cpio"

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Guest-side helpers for forkmirror cases; sourced after guest-lib.sh.
+
+# devnum DEV: print MAJ:MIN of a block device, as dm prints it.
+devnum() {
+	cat "/sys/class/block/$(basename "$(readlink -f "$1")")/dev"
+}
+
+# sectors DEV: size in 512-byte sectors.
+sectors() {
+	blockdev --getsz "$1"
+}
+
+fm_load() {
+	modprobe dm-forkmirror || fail "modprobe dm-forkmirror failed"
+}
+
+# fm_wipe DEV...: zero the first MiB of each device (tracker superblock
+# area, test data) so a case starts from a known state.
+fm_wipe() {
+	for d in "$@"; do
+		dd if=/dev/zero of="$d" bs=1M count=1 oflag=direct 2>/dev/null ||
+			fail "cannot wipe $d"
+	done
+}
+
+# expect_table NAME EXPECTED: dmsetup table of NAME must be EXPECTED.
+expect_table() {
+	got=$(dmsetup table "$1") || fail "dmsetup table $1 failed"
+	[ "$got" = "$2" ] || fail "table of $1: got '$got', want '$2'"
+}
+
+# status_field NAME N: the Nth field (1-based) of the forkmirror status,
+# after '<start> <len> forkmirror'.
+status_field() {
+	dmsetup status "$1" | awk -v n="$(($2 + 3))" '{ print $n }'
+}
+
+# no_holders DEV...: nothing holds the devices open through the kernel.
+no_holders() {
+	for d in "$@"; do
+		h=/sys/class/block/$(basename "$(readlink -f "$d")")/holders
+		[ -z "$(ls "$h")" ] || fail "$d still has holders: $(ls "$h")"
+	done
+}
+
+# fm_unload: every dm device gone and both modules removable, i.e. no
+# leaked device or module reference.
+fm_unload() {
+	dmsetup remove_all || fail "dmsetup remove_all failed"
+	[ "$(dmsetup ls)" = "No devices found" ] || fail "dm devices left: $(dmsetup ls)"
+	rmmod dm_forkmirror || fail "rmmod dm_forkmirror failed: reference leaked"
+	rmmod forkmirror_tracker || fail "rmmod forkmirror_tracker failed: reference leaked"
+}
+
+# same_as FILE DEV: the first (size of FILE) bytes of DEV equal FILE. The
+# device's page cache is dropped first: data written through a device
+# stacked on DEV bypasses it.
+same_as() {
+	blockdev --flushbufs "$2" || return 2
+	realcmp -n "$(stat -c %s "$1")" "$1" "$2"
+}
