@@ -20,6 +20,7 @@ Each case is tests/cases/NAME.sh, run in the guest by /init
     #@ disk-mib: SIZE              size of each virtio disk, default 256
     #@ mem-mib: N                   guest RAM, default 768
     #@ expect: fail                the case must fail (harness self-tests)
+    #@ append: PARAMS              extra kernel command line parameters
     #@ allow-splat: REGEX           kernel log lines matching REGEX are not
                                    counted as splats (repeatable)
 
@@ -309,6 +310,7 @@ class Case:
         self.mem_mib = DEFAULT_MEM_MIB
         self.expect_fail = False
         self.allow = []
+        self.append = ""
         self._parse()
 
     def _err(self, lineno, msg):
@@ -346,6 +348,8 @@ class Case:
                     if val != "fail":
                         self._err(i, "expect: only 'fail' is known")
                     self.expect_fail = True
+                elif key == "append":
+                    self.append = (self.append + " " + val).strip()
                 elif key == "allow-splat":
                     re.compile(val)
                     self.allow.append(val)
@@ -400,6 +404,8 @@ class Runner:
         append = ("console=ttyS0 loglevel=5 panic=-1 printk.time=1 "
                   "log_buf_len=4M fm.case=%s fm.phase=%d fm.phases=%d"
                   % (case.name, phase, case.phases))
+        if case.append:
+            append += " " + case.append
         if self.args.append:
             append += " " + self.args.append
         cmd = [QEMU, "-machine", "q35,nvdimm=on", "-accel", "tcg",
