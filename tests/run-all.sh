@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The whole test suite (what `make check` and CI run after lint):
-#   1. host unit tests (the harness's own log scanner, ...);
+#   1. host unit tests (the harness's own log scanner and KTAP parser, ...);
 #   2. every case of tests/cases/ in its own QEMU guest on Debian's stock
-#      kernel.
-# Arguments: case names to run only those guest cases.
+#      kernel;
+#   3. the debug kernel (built once from linux-source-6.1 and cached): lint
+#      of the KUnit code against it, then the KUnit suites and the cases of
+#      tests/debug-subset.txt, with timeouts scaled for its slowness.
+# Arguments: case names to run only those guest cases (on both kernels;
+# the debug kernel runs those of them in its subset). FM_KERNELS="stock"
+# or "debug" runs one kernel only.
 # The last line is "N passed, N failed", totalled over everything.
 set -uo pipefail
 
@@ -14,18 +19,53 @@ cd "$top" || exit 1
 passed=0
 failed=0
 jobs=${FM_JOBS:-2}
+kernels=${FM_KERNELS:-stock debug}
+summary=()
+
+count() {
+	if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
 
 host_test() {
-	local name=$1
+	local name=$1 rc
 	shift
-	if "$@" >"/tmp/fm-host-$name.log" 2>&1; then
+	"$@" >"/tmp/fm-host-$name.log" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
 		echo "PASS host/$name"
-		passed=$((passed + 1))
 	else
 		echo "FAIL host/$name"
 		cat "/tmp/fm-host-$name.log"
-		failed=$((failed + 1))
 	fi
+	count $rc
+}
+
+# run_guests LABEL KVER RUNNER_ARGS...: build the guest for KVER, run the
+# runner, add its totals.
+run_guests() {
+	local label=$1 kver=$2 out kernel base overlay rc last t0
+	shift 2
+	t0=$(date +%s)
+	if ! out=$(bash tests/lib/build-guest.sh "$kver"); then
+		echo "FAIL $label/build: guest image for $kver"
+		count 1
+		return
+	fi
+	read -r kernel base overlay <<<"$(echo "$out" | tail -n 1)"
+	python3 tests/lib/runner.py --kernel "$kernel" --initrd "$base" \
+		--overlay "$overlay" --cases-dir tests/cases --jobs "$jobs" \
+		--kernel-label "$label" "$@" | tee "/tmp/fm-runner-$label.log"
+	rc=${PIPESTATUS[0]}
+	last=$(tail -n 1 "/tmp/fm-runner-$label.log")
+	if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+		summary+=("$label kernel ($kver): $last in $(( $(date +%s) - t0 )) s")
+	else
+		count 1
+		summary+=("$label kernel ($kver): runner did not finish")
+	fi
+	[ "$rc" = 0 ] || [[ "$last" =~ [1-9][0-9]*\ failed$ ]] || count 1
 }
 
 if [ $# -eq 0 ]; then
@@ -33,26 +73,38 @@ if [ $# -eq 0 ]; then
 	host_test tool-usage sh -c 'make -s -C tools && ! tools/forkmirror bogus 2>/dev/null'
 fi
 
-kver=$(sh scripts/stock-kver.sh)
-if ! out=$(bash tests/lib/build-guest.sh "$kver"); then
-	echo "FAIL build: guest image for $kver"
-	echo "$passed passed, $((failed + 1)) failed"
-	exit 1
+if [[ " $kernels " == *" stock "* ]]; then
+	run_guests stock "$(sh scripts/stock-kver.sh)" "$@"
 fi
-read -r kernel base overlay <<<"$(echo "$out" | tail -n 1)"
 
-python3 tests/lib/runner.py --kernel "$kernel" --initrd "$base" \
-	--overlay "$overlay" --cases-dir tests/cases --jobs "$jobs" \
-	--kernel-label stock "$@" | tee /tmp/fm-runner.log
-rc=${PIPESTATUS[0]}
-last=$(tail -n 1 /tmp/fm-runner.log)
-if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-	passed=$((passed + BASH_REMATCH[1]))
-	failed=$((failed + BASH_REMATCH[2]))
-else
-	failed=$((failed + 1))
+if [[ " $kernels " == *" debug "* ]]; then
+	mapfile -t subset < <(grep -Ev '^\s*(#|$)' tests/debug-subset.txt)
+	if [ $# -gt 0 ]; then
+		want=()
+		for c in "$@"; do
+			[[ " ${subset[*]} " == *" $c "* ]] && want+=("$c")
+		done
+		subset=("${want[@]}")
+	fi
+	if [ ${#subset[@]} -gt 0 ]; then
+		if dk=$(bash tests/kernel/build-debug-kernel.sh | tail -n 1) && [ -n "$dk" ]; then
+			read -r dimage dobj dmods dkrel <<<"$dk"
+			[ $# -gt 0 ] || host_test lint-debug-kernel env KDIR="$dobj" \
+				bash scripts/lint.sh --build-only
+			FM_KDIR=$dobj FM_KERNEL=$dimage FM_MODDIR=$dmods \
+				run_guests debug "$dkrel" --boot bzimage --timeout-scale "${FM_DEBUG_SCALE:-5}" \
+				"${subset[@]}"
+			summary+=("debug kernel subset (tests/debug-subset.txt): ${subset[*]}")
+		else
+			echo "FAIL debug/build: the debug kernel did not build"
+			count 1
+		fi
+	fi
 fi
-[ "$rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 
+echo "---- summary ----"
+for l in "${summary[@]}"; do
+	echo "$l"
+done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

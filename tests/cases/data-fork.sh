@@ -12,15 +12,21 @@ fm_wipe "$T"
 S=$(sectors "$P")
 dmsetup create fm --table "0 $S forkmirror $P $B $T data 1024" || fail "create failed"
 D=/dev/mapper/fm
+# Less data on the slow debug kernel; the same paths.
+if [ "$KERNEL_LABEL" = debug ]; then
+	rnd=8M mixed=16M files=/bin
+else
+	rnd=32M mixed=64M files="/bin /lib"
+fi
 
 log "fio random writes with verification"
 fio --name=fork --filename=$D --direct=1 --ioengine=psync --rw=randwrite \
-	--bs=4k --size=32M --numjobs=1 --verify=crc32c --do_verify=1 \
+	--bs=4k --size=$rnd --numjobs=1 --verify=crc32c --do_verify=1 \
 	--randrepeat=0 --output-format=terse >/tmp/fio.out ||
 	{ cat /tmp/fio.out; fail "fio with verification failed"; }
 log "fio mixed sizes, queue depth 16"
 fio --name=mixed --filename=$D --direct=1 --ioengine=libaio --iodepth=16 \
-	--rw=randwrite --bsrange=512-128k --offset=32M --size=64M \
+	--rw=randwrite --bsrange=512-128k --offset=32M --size=$mixed \
 	--randrepeat=0 --output-format=terse >/tmp/fio.out ||
 	{ cat /tmp/fio.out; fail "fio mixed writes failed"; }
 
@@ -30,7 +36,7 @@ blocks_equal "$P" "$B" || fail "primary and backup differ after raw writes"
 log "ext4 through the device"
 mke2fs -q -t ext4 -F $D || fail "mke2fs failed"
 mkdir -p /mnt/fm && mount -t ext4 $D /mnt/fm || fail "mount failed"
-cp -a /bin /lib /mnt/fm/ 2>/dev/null || fail "copy into the filesystem failed"
+cp -a $files /mnt/fm/ 2>/dev/null || fail "copy into the filesystem failed"
 sync
 umount /mnt/fm || fail "umount failed"
 dmsetup suspend fm && dmsetup resume fm || fail "suspend/resume failed"

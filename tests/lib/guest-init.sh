@@ -1,7 +1,7 @@
 #!/bin/sh
 # /init of the test guest (busybox sh), installed by mkinitramfs.sh overlay.
 #
-# Kernel command line: fm.case=NAME fm.phase=N fm.phases=M
+# Kernel command line: fm.case=NAME fm.phase=N fm.phases=M fm.kernel=LABEL
 # Runs /tests/cases/NAME.sh and frames its output for tests/lib/runner.py:
 #   FM-CASE-START <case> <phase>
 #   ... case output ...
@@ -28,6 +28,7 @@ mkdir -p /run/lock /run/lvm
 hostname fm-guest
 
 CASE=
+KERNEL_LABEL=stock
 PHASE=1
 PHASES=1
 for arg in $(cat /proc/cmdline); do
@@ -35,9 +36,12 @@ for arg in $(cat /proc/cmdline); do
 	fm.case=*) CASE=${arg#fm.case=} ;;
 	fm.phase=*) PHASE=${arg#fm.phase=} ;;
 	fm.phases=*) PHASES=${arg#fm.phases=} ;;
+	fm.kernel=*) KERNEL_LABEL=${arg#fm.kernel=} ;;
 	esac
 done
-export CASE PHASE PHASES
+# KERNEL_LABEL: stock or debug; a case may shrink its amount of data on the
+# (4-9x slower) debug kernel, never its code paths.
+export CASE PHASE PHASES KERNEL_LABEL
 # Disks in the order the runner attaches them.
 export PRIMARY=/dev/vda BACKUP=/dev/vdb SPARE=/dev/vdc META=/dev/vdd
 export PMEM_NS=namespace0.0
@@ -72,6 +76,9 @@ done
 # the end is about the case.
 KMEMLEAK=/sys/kernel/debug/kmemleak
 if [ -e $KMEMLEAK ]; then
+	# No automatic scans competing with the case: the harness scans at the
+	# end itself.
+	echo scan=off > $KMEMLEAK
 	echo scan > $KMEMLEAK
 	echo clear > $KMEMLEAK
 fi
@@ -89,6 +96,10 @@ cd /
 sync
 
 if [ -e $KMEMLEAK ]; then
+	# kmemleak reports only objects older than 5 s: let what the case's
+	# last step allocated age, then scan twice (a first scan can see
+	# pointers still in flight).
+	sleep 5
 	echo scan > $KMEMLEAK
 	sleep 1
 	echo scan > $KMEMLEAK

@@ -21,6 +21,8 @@ Each case is tests/cases/NAME.sh, run in the guest by /init
     #@ mem-mib: N                   guest RAM, default 768
     #@ expect: fail                the case must fail (harness self-tests)
     #@ append: PARAMS              extra kernel command line parameters
+    #@ kernels: LABEL...           run only under these --kernel-label values
+                                   (a run of every case skips it elsewhere)
     #@ allow-splat: REGEX           kernel log lines matching REGEX are not
                                    counted as splats (repeatable)
 
@@ -288,8 +290,96 @@ def self_test_scanner():
         bad += 1
     else:
         print("ok   scanner/allow-splat")
-    print("%d passed, %d failed" % (len(_SELF_TESTS) + 2 - bad, bad))
+    bad += self_test_ktap()
+    print("%d passed, %d failed" % (len(_SELF_TESTS) + 3 - bad, bad))
     return 1 if bad else 0
+
+
+# ---------------------------------------------------------------------------
+# KTAP: KUnit results a case prints between FM-KTAP-BEGIN and FM-KTAP-END
+# (the debugfs kunit/<suite>/results files). Every leaf test, parameterised
+# ones included, counts as a case of its own.
+
+_KTAP_RESULT = re.compile(r"^(\s*)(ok|not ok) \d+(?: -)? ?(.*?)\s*(#\s*SKIP.*)?$")
+_KTAP_SUBTEST = re.compile(r"^(\s*)# Subtest: (.*?)\s*$")
+
+
+def parse_ktap(lines):
+    """Return [(path, status)] for each leaf result; status is ok, fail or skip.
+
+    Results nest by indentation: a result line is the parent of the results
+    just before it that are indented deeper (KUnit prints a suite's cases,
+    and a parameterised case's parameters, before the line that closes
+    them; "# Subtest:" headers are not needed). A result with no child is a
+    leaf, named by the path of its parents.
+    """
+    inside = False
+    stack = []          # (indent, name, status, children), unclaimed results
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if line.strip() == "FM-KTAP-BEGIN":
+            inside, stack = True, []
+            continue
+        if line.strip() == "FM-KTAP-END":
+            inside = False
+            continue
+        if not inside:
+            continue
+        m = _KTAP_RESULT.match(line)
+        if not m:
+            continue
+        ind = len(m.group(1))
+        status = "skip" if m.group(4) else ("ok" if m.group(2) == "ok" else "fail")
+        children = []
+        while stack and stack[-1][0] > ind:
+            children.insert(0, stack.pop())
+        stack.append((ind, m.group(3), status, children))
+
+    leaves = []
+
+    def walk(node, prefix):
+        _, name, status, children = node
+        path = prefix + [name]
+        if not children:
+            leaves.append(("/".join(path), status))
+        for c in children:
+            walk(c, path)
+
+    for node in stack:
+        walk(node, [])
+    return leaves
+
+
+_SAMPLE_KTAP = """FM-KTAP-BEGIN
+    KTAP version 1
+    # Subtest: fm_args
+    1..3
+        KTAP version 1
+        # Subtest: fm_args_good_line
+        ok 1 a b c vol 8
+forkmirror-tracker: an unrelated kernel line
+        not ok 2 a b c vol 16
+    # fm_args_good_line: pass:1 fail:1 skip:0 total:2
+    not ok 1 fm_args_good_line
+    ok 2 fm_args_parse_u32
+    ok 3 fm_args_skipped # SKIP no pmem
+# fm_args: pass:1 fail:1 skip:1 total:3
+not ok 1 fm_args
+FM-KTAP-END
+"""
+
+
+def self_test_ktap():
+    got = parse_ktap(_SAMPLE_KTAP.splitlines())
+    want = [("fm_args/fm_args_good_line/a b c vol 8", "ok"),
+            ("fm_args/fm_args_good_line/a b c vol 16", "fail"),
+            ("fm_args/fm_args_parse_u32", "ok"),
+            ("fm_args/fm_args_skipped", "skip")]
+    if got != want:
+        print("BAD  ktap/parse: got %r" % (got,))
+        return 1
+    print("ok   ktap/parse")
+    return 0
 
 
 # ---------------------------------------------------------------------------
@@ -311,6 +401,7 @@ class Case:
         self.expect_fail = False
         self.allow = []
         self.append = ""
+        self.kernels = None      # None: every kernel label
         self._parse()
 
     def _err(self, lineno, msg):
@@ -348,6 +439,8 @@ class Case:
                     if val != "fail":
                         self._err(i, "expect: only 'fail' is known")
                     self.expect_fail = True
+                elif key == "kernels":
+                    self.kernels = val.split()
                 elif key == "append":
                     self.append = (self.append + " " + val).strip()
                 elif key == "allow-splat":
@@ -395,6 +488,8 @@ class Runner:
         self.procs = set()
         self.procs_lock = threading.Lock()
         self.stopping = False
+        self.ktap_passed = 0     # KUnit leaf results, counted as cases
+        self.ktap_failed = 0
 
     def say(self, text):
         with self.print_lock:
@@ -402,8 +497,8 @@ class Runner:
 
     def qemu_cmd(self, case, casedir, phase):
         append = ("console=ttyS0 loglevel=5 panic=-1 printk.time=1 "
-                  "log_buf_len=4M fm.case=%s fm.phase=%d fm.phases=%d"
-                  % (case.name, phase, case.phases))
+                  "log_buf_len=4M fm.case=%s fm.phase=%d fm.phases=%d fm.kernel=%s"
+                  % (case.name, phase, case.phases, self.args.kernel_label))
         if case.append:
             append += " " + case.append
         if self.args.append:
@@ -607,6 +702,22 @@ class Runner:
         else:
             out.append("FAIL %s (%.1fs): %s" % (name, elapsed, "; ".join(reasons)))
             ok = False
+        leaves = [leaf for r in results for leaf in parse_ktap(r.lines)]
+        ktap_bad = [p for p, st in leaves if st == "fail"]
+        if any("FM-KTAP-BEGIN" in l for r in results for l in r.lines) and not leaves:
+            out[0] = "FAIL %s (%.1fs): no KUnit result in its KTAP output" % (name, elapsed)
+            ok = False
+        for path, st in leaves:
+            out.append("%s %s/kunit/%s" % ({"ok": "PASS", "fail": "FAIL",
+                                            "skip": "SKIP"}[st],
+                                           self.args.kernel_label, path))
+        with self.print_lock:
+            self.ktap_passed += sum(1 for _, st in leaves if st == "ok")
+            self.ktap_failed += len(ktap_bad)
+        if ktap_bad and ok:
+            ok = False
+            out[0] = "FAIL %s (%.1fs): %d KUnit case(s) failed" % (
+                name, elapsed, len(ktap_bad))
         if not ok or (case.expect_fail and self.args.verbose):
             out += self.failure_details(results, casedir)
         elif self.args.show_output:
@@ -816,6 +927,10 @@ def main(argv=None):
         cases = [Case(n, os.path.join(args.cases_dir, n + ".sh")) for n in names]
     except CaseError as e:
         ap.error(str(e))
+    for c in [c for c in cases if c.kernels and args.kernel_label not in c.kernels]:
+        print("SKIP %s/%s (runs only on: %s)" % (args.kernel_label, c.name,
+                                                " ".join(c.kernels)))
+        cases.remove(c)
 
     own_workdir = args.workdir is None
     if args.workdir:
@@ -911,7 +1026,8 @@ def main(argv=None):
         print("work dir kept: %s" % workdir)
     elif own_workdir:
         shutil.rmtree(workdir, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed" % (passed + runner.ktap_passed,
+                                    failed + runner.ktap_failed))
     return 0 if failed == 0 else 1
 
 

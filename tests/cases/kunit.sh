@@ -1,0 +1,26 @@
+#!/bin/sh
+# Load every KUnit test module (<suite>_kunit.ko, built only for kernels
+# with KUnit) and hand the KTAP it printed to the runner, which counts
+# each KUnit case, and each parameter of a parameterised case, as a case
+# of its own. (The kernel log is the source: 6.1's debugfs results file
+# keeps only the last parameter of a parameterised case.)
+#@ kernels: debug
+#@ timeout: 300
+. /tests/lib/guest-lib.sh
+
+mods=$(ls /lib/modules/"$(uname -r)"/extra/*_kunit.ko 2>/dev/null)
+[ -n "$mods" ] || fail "no KUnit test module in /lib/modules/$(uname -r)/extra"
+[ -d /sys/kernel/debug/kunit ] || mount -t debugfs debugfs /sys/kernel/debug
+before=$(dmesg | wc -l)
+for ko in $mods; do
+	m=$(basename "$ko" .ko)
+	modprobe "$m" || fail "modprobe $m failed"
+	grep -q "^ok\|^not ok\|ok [0-9]* ${m%_kunit}\$" "/sys/kernel/debug/kunit/${m%_kunit}/results" ||
+		fail "$m loaded but reported no result"
+done
+echo FM-KTAP-BEGIN
+dmesg | tail -n +"$((before + 1))" | sed 's/^\[[^]]*\] //'
+echo FM-KTAP-END
+for ko in $mods; do
+	rmmod "$(basename "$ko" .ko)" || fail "rmmod $(basename "$ko" .ko) failed"
+done
