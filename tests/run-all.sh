@@ -21,6 +21,8 @@ failed=0
 jobs=${FM_JOBS:-2}
 kernels=${FM_KERNELS:-stock debug}
 summary=()
+logs=$(mktemp -d /tmp/fm-run-all.XXXXXX)
+trap 'rm -rf "$logs"' EXIT
 
 count() {
 	if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
@@ -29,13 +31,13 @@ count() {
 host_test() {
 	local name=$1 rc
 	shift
-	"$@" >"/tmp/fm-host-$name.log" 2>&1
+	"$@" >"$logs/host-$name.log" 2>&1
 	rc=$?
 	if [ $rc = 0 ]; then
 		echo "PASS host/$name"
 	else
 		echo "FAIL host/$name"
-		cat "/tmp/fm-host-$name.log"
+		cat "$logs/host-$name.log"
 	fi
 	count $rc
 }
@@ -54,9 +56,9 @@ run_guests() {
 	read -r kernel base overlay <<<"$(echo "$out" | tail -n 1)"
 	python3 tests/lib/runner.py --kernel "$kernel" --initrd "$base" \
 		--overlay "$overlay" --cases-dir tests/cases --jobs "$jobs" \
-		--kernel-label "$label" "$@" | tee "/tmp/fm-runner-$label.log"
+		--kernel-label "$label" "$@" | tee "$logs/runner-$label.log"
 	rc=${PIPESTATUS[0]}
-	last=$(tail -n 1 "/tmp/fm-runner-$label.log")
+	last=$(tail -n 1 "$logs/runner-$label.log")
 	if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 		passed=$((passed + BASH_REMATCH[1]))
 		failed=$((failed + BASH_REMATCH[2]))
