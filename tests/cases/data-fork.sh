@@ -3,6 +3,7 @@
 # both compare byte for byte with the device, for raw random I/O (fio with
 # verification), a filesystem, and a target that starts inside its table.
 #@ timeout: 420
+#@ disk-mib: 128
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
 
