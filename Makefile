@@ -7,6 +7,8 @@
 #   make lint       checkpatch --strict, sparse (C=2), W=1; fails on findings
 #   make check      deps, lint, then every test in QEMU guests (the CI command)
 #   make demo       deps, then the demonstration in a QEMU guest
+#   make unit       host unit tests (KUnit suites of the pure code, ASan)
+#   make fuzz       the store-image fuzzer; FUZZ_RUNS=N (default 1000000)
 #   make install    install the modules into /lib/modules of KDIR's kernel
 #
 # KDIR selects the kernel build tree. Default: the running kernel's build
@@ -55,9 +57,18 @@ check: deps
 demo: deps
 	bash tests/run-demo.sh
 
+unit: deps
+	$(MAKE) -C tests/host run
+
+FUZZ_RUNS ?= 1000000
+fuzz: deps
+	$(MAKE) -C tests/fuzz run RUNS=$(FUZZ_RUNS)
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean || true
+	$(MAKE) -C tests/host clean
+	$(MAKE) -C tests/fuzz clean
 	$(MAKE) -C tools clean
 	rm -rf .build tests/.work
 
-.PHONY: all modules tools install deps lint check demo clean
+.PHONY: all modules tools install deps lint check demo unit fuzz clean

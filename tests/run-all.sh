@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The whole test suite (what `make check` and CI run after lint):
-#   1. host unit tests (the harness's own log scanner and KTAP parser, ...);
+#   1. host tests: the harness's own log scanner and KTAP parser, the
+#      KUnit suites of the pure code built for userspace (tests/host), a
+#      bounded run of the store-image fuzzer (tests/fuzz);
 #   2. every case of tests/cases/ in its own QEMU guest on Debian's stock
 #      kernel;
 #   3. the debug kernel (built once from linux-source-6.1 and cached): lint
@@ -42,6 +44,27 @@ host_test() {
 	count $rc
 }
 
+# host_suite NAME CMD...: CMD prints a PASS/FAIL line per case and
+# "N passed, N failed" last; each of its cases counts in the totals.
+host_suite() {
+	local name=$1 rc last
+	shift
+	"$@" >"$logs/host-$name.log" 2>&1
+	rc=$?
+	last=$(tail -n 1 "$logs/host-$name.log")
+	if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		grep -E '^(PASS|FAIL|    )' "$logs/host-$name.log" | grep -v '^PASS' || true
+		echo "host/$name: $last"
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+		[ "$rc" = 0 ] || [ "${BASH_REMATCH[2]}" != 0 ] || count 1
+	else
+		echo "FAIL host/$name: no result line"
+		tail -n 40 "$logs/host-$name.log"
+		count 1
+	fi
+}
+
 # run_guests LABEL KVER RUNNER_ARGS...: build the guest for KVER, run the
 # runner, add its totals.
 run_guests() {
@@ -70,51 +93,61 @@ run_guests() {
 	[ "$rc" = 0 ] || [[ "$last" =~ [1-9][0-9]*\ failed$ ]] || count 1
 }
 
-if [ $# -eq 0 ]; then
-	host_test scanner python3 tests/lib/runner.py --self-test-scanner
-	host_test tool-usage sh -c 'make -s -C tools && ! tools/forkmirror bogus 2>/dev/null'
-fi
-
-if [[ " $kernels " == *" stock "* ]]; then
-	run_guests stock "$(sh scripts/stock-kver.sh)" "$@"
-fi
-
-if [[ " $kernels " == *" debug "* ]]; then
-	mapfile -t subset < <(grep -Ev '^\s*(#|$)' tests/debug-subset.txt)
-	if [ $# -gt 0 ]; then
-		want=()
-		for c in "$@"; do
-			[[ " ${subset[*]} " == *" $c "* ]] && want+=("$c")
-		done
-		subset=("${want[@]}")
+# The whole run is one function, read by bash before any of it runs, so
+# editing this file during a run cannot change the running suite.
+main() {
+	if [ $# -eq 0 ]; then
+		host_test scanner python3 tests/lib/runner.py --self-test-scanner
+		host_test tool-usage sh -c 'make -s -C tools && ! tools/forkmirror bogus 2>/dev/null'
+		host_test docs python3 scripts/check-docs.py
+		host_suite kunit make -s -C tests/host run
+		host_test fuzz make -s -C tests/fuzz run RUNS="${FM_FUZZ_RUNS:-100000}"
 	fi
-	if [ ${#subset[@]} -gt 0 ]; then
-		if dk=$(bash tests/kernel/build-debug-kernel.sh | tail -n 1) && [ -n "$dk" ]; then
-			read -r dimage dobj dmods dkrel <<<"$dk"
-			[ $# -gt 0 ] || host_test lint-debug-kernel env KDIR="$dobj" \
-				bash scripts/lint.sh --build-only
-			# no5lvl: QEMU's "max" CPU offers LA57, and 6.1's generic
-			# KASAN decides whether an address has shadow through
-			# pgtable_l5_enabled(), which reads the boot CPU's feature
-			# bits.  identify_cpu() clears and refills those bits with
-			# interrupts on, so an interrupt in that window reports a
-			# "wild-memory-access in rcu_is_watching" at ~0.006 s of
-			# boot, before any of our code exists.  4-level paging
-			# closes that window; our code does not care which it gets.
-			FM_KDIR=$dobj FM_KERNEL=$dimage FM_MODDIR=$dmods \
-				run_guests debug "$dkrel" --boot bzimage --timeout-scale "${FM_DEBUG_SCALE:-5}" \
-				--append no5lvl "${subset[@]}"
-			summary+=("debug kernel subset (tests/debug-subset.txt): ${subset[*]}")
-		else
-			echo "FAIL debug/build: the debug kernel did not build"
-			count 1
+
+	if [[ " $kernels " == *" stock "* ]]; then
+		run_guests stock "$(sh scripts/stock-kver.sh)" "$@"
+	fi
+
+	if [[ " $kernels " == *" debug "* ]]; then
+		mapfile -t subset < <(grep -Ev '^\s*(#|$)' tests/debug-subset.txt)
+		if [ $# -gt 0 ]; then
+			want=()
+			for c in "$@"; do
+				[[ " ${subset[*]} " == *" $c "* ]] && want+=("$c")
+			done
+			subset=("${want[@]}")
+		fi
+		if [ ${#subset[@]} -gt 0 ]; then
+			if dk=$(bash tests/kernel/build-debug-kernel.sh | tail -n 1) && [ -n "$dk" ]; then
+				read -r dimage dobj dmods dkrel <<<"$dk"
+				[ $# -gt 0 ] || host_test lint-debug-kernel env KDIR="$dobj" \
+					bash scripts/lint.sh --build-only
+				# no5lvl: QEMU's "max" CPU offers LA57, and 6.1's generic
+				# KASAN decides whether an address has shadow through
+				# pgtable_l5_enabled(), which reads the boot CPU's feature
+				# bits.  identify_cpu() clears and refills those bits with
+				# interrupts on, so an interrupt in that window reports a
+				# "wild-memory-access in rcu_is_watching" at ~0.006 s of
+				# boot, before any of our code exists.  4-level paging
+				# closes that window; our code does not care which it gets.
+				FM_KDIR=$dobj FM_KERNEL=$dimage FM_MODDIR=$dmods \
+					run_guests debug "$dkrel" --boot bzimage --timeout-scale "${FM_DEBUG_SCALE:-5}" \
+					--append no5lvl "${subset[@]}"
+				summary+=("debug kernel subset (tests/debug-subset.txt): ${subset[*]}")
+			else
+				echo "FAIL debug/build: the debug kernel did not build"
+				count 1
+			fi
 		fi
 	fi
-fi
 
-echo "---- summary ----"
-for l in "${summary[@]}"; do
-	echo "$l"
-done
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+	echo "---- summary ----"
+	for l in "${summary[@]}"; do
+		echo "$l"
+	done
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+main "$@"
+exit

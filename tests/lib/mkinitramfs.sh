@@ -279,7 +279,9 @@ build_overlay() {
 	done
 
 	mkdir -p "$stage/tests"
-	cp -a "$testsdir/." "$stage/tests/"
+	# Only what runs in the guest: the helpers and the cases (not the
+	# host tests, the fuzzer or their binaries).
+	cp -a "$testsdir/lib" "$testsdir/cases" "$stage/tests/"
 	find "$stage/tests" -name __pycache__ -prune -exec rm -rf {} +
 
 	local tool src
