@@ -91,16 +91,20 @@ static void fm_put_devices(struct fm_target *fmt)
 static int fm_attach_tracker(struct fm_target *fmt, const char **error)
 {
 	struct mapped_device *md = dm_table_get_md(fmt->ti->table);
+	char name[DM_NAME_LEN];
 	struct fm_attach_request req = {
 		.store_dev = fmt->tracker_dev->bdev->bd_dev,
 		.name = fmt->args.volume,
 		.owner = md,
-		.owner_name = dm_device_name(md),
+		.owner_name = name,
 		.region_sectors = fmt->args.region_sectors,
 		.volume_sectors = fmt->ti->len,
 	};
 	struct fm_tracker_volume *vol;
 
+	/* The name dmsetup knows the device by; its number if it has none. */
+	if (dm_copy_name_and_uuid(md, name, NULL))
+		strscpy(name, dm_device_name(md), sizeof(name));
 	vol = fm_tracker_attach(&req, error);
 	if (IS_ERR(vol))
 		return PTR_ERR(vol);

@@ -31,7 +31,7 @@ fi
 
 cd "$top"
 mapfile -t srcs < <(git ls-files -co --exclude-standard -- '*.c' '*.h' |
-		    grep -E '^(dm-forkmirror|tracking|include)/')
+		    grep -E '^(dm-forkmirror|tracking|include|tests/kmod)/')
 
 echo "lint: checkpatch --strict on ${#srcs[@]} files"
 if [ "$build_only" = 0 ] && ! "$cpdir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
@@ -50,6 +50,9 @@ cp -r Kbuild dm-forkmirror tracking include "$work"/
 echo "lint: sparse (C=2) and W=1 against $kdir"
 make -s -C "$kdir" M="$work" C=2 CHECK="sparse -Wno-unknown-attribute" W=1 \
 	modules > "$work/build.log" 2>&1 || fail=1
+mkdir -p "$work/tests" && cp -r tests/kmod "$work/tests/"
+make -s -C "$kdir" M="$work/tests/kmod" C=2 CHECK="sparse -Wno-unknown-attribute" W=1 \
+	KBUILD_EXTRA_SYMBOLS="$work/Module.symvers" modules >> "$work/build.log" 2>&1 || fail=1
 if grep -E 'warning:|error:|sparse:' "$work/build.log" |
 	grep -v 'Skipping BTF generation'; then
 	fail=1

@@ -21,55 +21,20 @@
 #include <linux/kobject.h>
 #include <linux/atomic.h>
 
-#include <forkmirror/tracker.h>
+#include "tracker-internal.h"
 
-static unsigned int host_id;
-module_param(host_id, uint, 0444);
+unsigned int fm_host_id;
+module_param_named(host_id, fm_host_id, uint, 0444);
 MODULE_PARM_DESC(host_id, "Owner host id of the slots this host creates (default 0)");
 
-/**
- * struct fm_store - one tracker store, i.e. one metadata device
- * @node: entry in fm_stores, under fm_registry_lock
- * @dev: the metadata device's number, the store's key
- * @bdev: the tracker's own reference to the device
- * @volumes: attached volumes (struct fm_tracker_volume), under
- *	fm_registry_lock
+/* Serialises attach, detach and slot deletion; protects fm_stores and
+ * every store's volume list.
  */
-struct fm_store {
-	struct list_head node;
-	dev_t dev;
-	struct block_device *bdev;
-	struct list_head volumes;
-};
-
-/**
- * struct fm_tracker_volume - a volume attached to a store
- * @node: entry in the store's volumes, under fm_registry_lock
- * @store: the store holding this volume's slot
- * @owner: the mapped device holding the name, under fm_registry_lock
- * @attached: number of tables attached to it, under fm_registry_lock
- * @region_sectors: region size, fixed while attached
- * @volume_sectors: volume size, fixed while attached
- * @dirty: number of dirty regions; read without locks by status
- * @name: the volume's stable name
- */
-struct fm_tracker_volume {
-	struct list_head node;
-	struct fm_store *store;
-	const void *owner;
-	unsigned int attached;
-	u32 region_sectors;
-	sector_t volume_sectors;
-	atomic64_t dirty;
-	char name[FM_TRACKER_NAME_MAX + 1];
-};
-
-/* Serialises attach and detach; protects fm_stores and every list above. */
-static DEFINE_MUTEX(fm_registry_lock);
+DEFINE_MUTEX(fm_registry_lock);
 static LIST_HEAD(fm_stores);
 
 /* /sys/fs/forkmirror/, parent of every store's directory. */
-static struct kobject *fm_sysfs_root;
+struct kobject *fm_sysfs_root;
 
 static struct fm_store *fm_store_find(dev_t dev)
 {
@@ -82,42 +47,13 @@ static struct fm_store *fm_store_find(dev_t dev)
 	return NULL;
 }
 
-static struct fm_store *fm_store_open(dev_t dev, const char **error)
-{
-	struct fm_store *store;
-	struct block_device *bdev;
-
-	lockdep_assert_held(&fm_registry_lock);
-	store = kzalloc(sizeof(*store), GFP_KERNEL);
-	if (!store) {
-		*error = "Cannot allocate tracker store";
-		return ERR_PTR(-ENOMEM);
-	}
-
-	bdev = blkdev_get_by_dev(dev, FMODE_READ | FMODE_WRITE, NULL);
-	if (IS_ERR(bdev)) {
-		*error = "Cannot open tracker device";
-		kfree(store);
-		return ERR_CAST(bdev);
-	}
-
-	store->dev = dev;
-	store->bdev = bdev;
-	INIT_LIST_HEAD(&store->volumes);
-	list_add_tail(&store->node, &fm_stores);
-	pr_info("store %u:%u opened\n", MAJOR(dev), MINOR(dev));
-	return store;
-}
-
 static void fm_store_put_if_unused(struct fm_store *store)
 {
 	lockdep_assert_held(&fm_registry_lock);
 	if (!list_empty(&store->volumes))
 		return;
 	list_del(&store->node);
-	blkdev_put(store->bdev, FMODE_READ | FMODE_WRITE);
-	pr_info("store %u:%u closed\n", MAJOR(store->dev), MINOR(store->dev));
-	kfree(store);
+	fm_store_destroy(store);
 }
 
 static struct fm_tracker_volume *fm_volume_find(struct fm_store *store,
@@ -132,14 +68,127 @@ static struct fm_tracker_volume *fm_volume_find(struct fm_store *store,
 	return NULL;
 }
 
+/* Another table of the same mapped device attaches a live volume. */
+static int fm_volume_reattach(struct fm_tracker_volume *vol,
+			      const struct fm_attach_request *req,
+			      const char **error)
+{
+	if (vol->owner != req->owner) {
+		*error = "Volume name is attached by another dm device";
+		return -EBUSY;
+	}
+	if (vol->geom.region_sectors != req->region_sectors) {
+		*error = "Volume is attached with a different region size";
+		return -EINVAL;
+	}
+	if (vol->geom.volume_sectors != req->volume_sectors) {
+		*error = "Volume is attached with a different length";
+		return -EINVAL;
+	}
+	vol->attached++;
+	return 0;
+}
+
+/*
+ * Find this host's slot of the name, or create it; check it against the
+ * request; bump its generation. Caller holds store->io_lock.
+ */
+static int fm_volume_take_slot(struct fm_tracker_volume *vol,
+			       const char **error)
+{
+	struct fm_store *store = vol->store;
+	struct fm_slot s;
+	int idx, ret;
+
+	idx = fm_store_find_slot(store, vol->name, fm_host_id);
+	if (idx < 0) {
+		ret = fm_store_new_slot(store, vol->name, fm_host_id, &vol->geom,
+					&s, error);
+		if (ret)
+			return ret;
+		idx = s.index;
+	}
+	s = store->slots[idx];
+	if (s.region_sectors != vol->geom.region_sectors) {
+		*error = "Volume's slot in the tracker store has a different region size";
+		return -EINVAL;
+	}
+	if (fm_bitmap_blocks_needed(vol->geom.volume_sectors, s.region_sectors) >
+	    s.bitmap_blocks) {
+		*error = "Volume is larger than its slot's bitmap space in the tracker store";
+		return -ENOSPC;
+	}
+	s.volume_sectors = vol->geom.volume_sectors;
+	s.generation++;
+	s.counters[FM_CNT_ATTACHES]++;
+	ret = fm_store_write_slot(store, &s);
+	if (ret) {
+		*error = "Cannot write the volume's slot header to the tracker device";
+		return ret;
+	}
+	vol->slot = idx;
+	return 0;
+}
+
+static struct fm_tracker_volume *fm_volume_create(struct fm_store *store,
+						  const struct fm_attach_request *req,
+						  const char **error)
+{
+	struct fm_tracker_volume *vol;
+	int ret;
+
+	vol = kzalloc(sizeof(*vol), GFP_KERNEL);
+	if (!vol) {
+		*error = "Cannot allocate tracker volume";
+		return ERR_PTR(-ENOMEM);
+	}
+	strscpy(vol->name, req->name, sizeof(vol->name));
+	strscpy(vol->owner_name, req->owner_name, sizeof(vol->owner_name));
+	vol->store = store;
+	vol->owner = req->owner;
+	vol->attached = 1;
+	spin_lock_init(&vol->lock);
+	ret = fm_geom_init(&vol->geom, req->volume_sectors, req->region_sectors);
+	if (ret) {
+		*error = "Volume size or region size out of the tracker's range";
+		goto free_vol;
+	}
+
+	mutex_lock(&store->io_lock);
+	ret = fm_volume_take_slot(vol, error);
+	if (!ret)
+		ret = fm_volume_load(vol, error);
+	mutex_unlock(&store->io_lock);
+	if (ret)
+		goto free_vol;
+
+	ret = fm_sysfs_volume_add(vol);
+	if (ret) {
+		*error = "Cannot create the volume's sysfs directory";
+		goto unload;
+	}
+	list_add_tail(&vol->node, &store->volumes);
+	pr_info("volume %s of %s attached to store %s, slot %u (host id %u), %lld of %llu regions dirty\n",
+		vol->name, req->owner_name, store->name, vol->slot, fm_host_id,
+		(s64)atomic64_read(&vol->dirty), vol->geom.region_count);
+	return vol;
+
+unload:
+	fm_volume_unload(vol);
+free_vol:
+	kfree(vol);
+	return ERR_PTR(ret);
+}
+
 /**
  * fm_tracker_attach() - attach a volume to its slot in a store
  * @req: the store, the name and the geometry
  * @error: on failure, a static message saying what was wrong
  *
- * Opens the store on first use. Attaching a name already attached by the
- * same owner (a table reload) returns the same volume; any other owner, or
- * a different geometry, is refused.
+ * Opens the store on first use (formatting a blank device), finds this
+ * host's slot of the name or creates it, and loads its bitmap. Attaching
+ * a name already attached by the same owner (a table reload) returns the
+ * same volume; any other owner, or a different geometry, is refused.
  *
  * Context: process context, may sleep.
  * Return: the volume, or an ERR_PTR.
@@ -149,63 +198,35 @@ struct fm_tracker_volume *fm_tracker_attach(const struct fm_attach_request *req,
 {
 	struct fm_tracker_volume *vol;
 	struct fm_store *store;
-	bool new_store = false;
+	int ret;
 
-	if (strlen(req->name) >= sizeof(vol->name)) {
-		*error = "Volume name too long for the tracker";
+	if (!fm_name_valid(req->name, strlen(req->name))) {
+		*error = "Invalid volume name for the tracker";
 		return ERR_PTR(-EINVAL);
 	}
 
 	mutex_lock(&fm_registry_lock);
 	store = fm_store_find(req->store_dev);
 	if (!store) {
-		store = fm_store_open(req->store_dev, error);
+		store = fm_store_create(req->store_dev, error);
 		if (IS_ERR(store)) {
 			vol = ERR_CAST(store);
 			goto out_unlock;
 		}
-		new_store = true;
+		list_add_tail(&store->node, &fm_stores);
 	}
 
 	vol = fm_volume_find(store, req->name);
 	if (vol) {
-		if (vol->owner != req->owner) {
-			*error = "Volume name is attached by another dm device";
-			vol = ERR_PTR(-EBUSY);
-		} else if (vol->region_sectors != req->region_sectors) {
-			*error = "Volume is attached with a different region size";
-			vol = ERR_PTR(-EINVAL);
-		} else if (vol->volume_sectors != req->volume_sectors) {
-			*error = "Volume is attached with a different length";
-			vol = ERR_PTR(-EINVAL);
-		} else {
-			vol->attached++;
-		}
+		ret = fm_volume_reattach(vol, req, error);
+		if (ret)
+			vol = ERR_PTR(ret);
 		goto out_unlock;
 	}
-
-	vol = kzalloc(sizeof(*vol), GFP_KERNEL);
-	if (!vol) {
-		*error = "Cannot allocate tracker volume";
-		vol = ERR_PTR(-ENOMEM);
-		goto out_close_new_store;
-	}
-	strscpy(vol->name, req->name, sizeof(vol->name));
-	vol->store = store;
-	vol->owner = req->owner;
-	vol->attached = 1;
-	vol->region_sectors = req->region_sectors;
-	vol->volume_sectors = req->volume_sectors;
-	atomic64_set(&vol->dirty, 0);
-	list_add_tail(&vol->node, &store->volumes);
-	pr_info("volume %s of %s attached to store %u:%u (host id %u)\n",
-		vol->name, req->owner_name, MAJOR(store->dev),
-		MINOR(store->dev), host_id);
-	goto out_unlock;
-
-out_close_new_store:
-	if (new_store)
+	vol = fm_volume_create(store, req, error);
+	if (IS_ERR(vol))
 		fm_store_put_if_unused(store);
+
 out_unlock:
 	mutex_unlock(&fm_registry_lock);
 	return vol;
@@ -216,7 +237,8 @@ EXPORT_SYMBOL_NS_GPL(fm_tracker_attach, FORKMIRROR);
  * fm_tracker_detach() - drop one table's attachment of a volume
  * @vol: a volume returned by fm_tracker_attach()
  *
- * The store closes when its last volume detaches.
+ * The last detach writes pending bitmap changes (best effort: marks were
+ * durable already) and closes the store when no volume is left.
  *
  * Context: process context, may sleep.
  */
@@ -227,8 +249,13 @@ void fm_tracker_detach(struct fm_tracker_volume *vol)
 	mutex_lock(&fm_registry_lock);
 	if (--vol->attached == 0) {
 		list_del(&vol->node);
-		pr_info("volume %s detached from store %u:%u\n", vol->name,
-			MAJOR(store->dev), MINOR(store->dev));
+		fm_sysfs_volume_del(vol);
+		if (fm_tracker_flush(vol))
+			pr_warn("volume %s: pending clears not written to store %s\n",
+				vol->name, store->name);
+		pr_info("volume %s detached from store %s\n", vol->name,
+			store->name);
+		fm_volume_unload(vol);
 		kfree(vol);
 		fm_store_put_if_unused(store);
 	}
@@ -248,6 +275,18 @@ u64 fm_tracker_dirty_regions(struct fm_tracker_volume *vol)
 }
 EXPORT_SYMBOL_NS_GPL(fm_tracker_dirty_regions, FORKMIRROR);
 
+/**
+ * fm_tracker_total_regions() - number of regions of a volume
+ * @vol: an attached volume
+ *
+ * Context: any; reads memory only.
+ */
+u64 fm_tracker_total_regions(struct fm_tracker_volume *vol)
+{
+	return vol->geom.region_count;
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_total_regions, FORKMIRROR);
+
 static int __init fm_tracker_init(void)
 {
 	fm_sysfs_root = kobject_create_and_add("forkmirror", fs_kobj);
@@ -255,7 +294,7 @@ static int __init fm_tracker_init(void)
 		pr_err("cannot create /sys/fs/forkmirror\n");
 		return -ENOMEM;
 	}
-	pr_info("loaded, host id %u\n", host_id);
+	pr_info("loaded, host id %u\n", fm_host_id);
 	return 0;
 }
 

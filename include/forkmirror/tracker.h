@@ -8,11 +8,15 @@
  * table). A volume attaches to a slot of a store by its stable name. The
  * structures behind the handles are private to the tracker.
  *
- * Calling context: fm_tracker_attach() and fm_tracker_detach() may sleep
- * and must be called from process context (constructor, destructor,
- * message, worker), never from map or a bio completion.
- * fm_tracker_dirty_regions() reads memory only and never sleeps, so status
- * can call it even when the store's device hangs.
+ * Calling context, for each call:
+ *   fm_tracker_attach, fm_tracker_detach, fm_tracker_mark,
+ *   fm_tracker_flush: process context (constructor, destructor, message,
+ *	worker), may sleep for metadata I/O; never from map or a completion.
+ *   fm_tracker_clear, fm_tracker_test, fm_tracker_next_dirty: any context
+ *	but hard irq, never sleep (a spinlock, memory only).
+ *   fm_tracker_dirty_regions, fm_tracker_total_regions: any context,
+ *	memory only, no lock; status calls them even when the store hangs.
+ * Every call but attach takes an attached volume.
  *
  * Symbols are exported in the FORKMIRROR namespace.
  */
@@ -50,5 +54,16 @@ struct fm_tracker_volume *fm_tracker_attach(const struct fm_attach_request *req,
 					    const char **error);
 void fm_tracker_detach(struct fm_tracker_volume *vol);
 u64 fm_tracker_dirty_regions(struct fm_tracker_volume *vol);
+u64 fm_tracker_total_regions(struct fm_tracker_volume *vol);
+
+/* Durably mark regions [first, first + count); safe from many tasks. */
+int fm_tracker_mark(struct fm_tracker_volume *vol, u64 first, u64 count);
+/* Clear regions in memory; they reach the store with the next write. */
+void fm_tracker_clear(struct fm_tracker_volume *vol, u64 first, u64 count);
+/* Write every pending change of the volume's bitmap, durably. */
+int fm_tracker_flush(struct fm_tracker_volume *vol);
+bool fm_tracker_test(struct fm_tracker_volume *vol, u64 region);
+/* First marked region at or after from, or the region count. */
+u64 fm_tracker_next_dirty(struct fm_tracker_volume *vol, u64 from);
 
 #endif /* FORKMIRROR_TRACKER_H */

@@ -13,6 +13,8 @@ PN=$(devnum "$P") BN=$(devnum "$B") TN=$(devnum "$T")
 
 # good "<args after the devices>" "<canonical args after the devices>"
 good() {
+	# Each line starts on a blank store: a slot keeps its region size.
+	fm_wipe "$T"
 	dmsetup create fmgood --table "0 $S forkmirror $P $B $T $1" ||
 		fail "good line refused: $1"
 	want="0 $S forkmirror $PN $BN $TN $2"
@@ -54,6 +56,7 @@ pgood "vol 8 3 start_offline no_intent_log no_auto_resync" \
 good "$(printf 'v%.0s' $(seq 1 64)) 8" "$(printf 'v%.0s' $(seq 1 64)) 8"
 
 # Status fields, in the contract's order.
+fm_wipe "$T"
 dmsetup create fmgood --table "0 $S forkmirror $P $B $T vol 1024" || fail "create failed"
 total=$(((S + 1023) / 1024))
 st=$(dmsetup status fmgood)

@@ -24,8 +24,13 @@ mkdir -p "$build/src" "$build/ko"
 rm -rf "$build/src"/*
 cp -r "$top"/Kbuild "$top"/dm-forkmirror "$top"/tracking "$top"/include "$build/src/"
 make -s -C "$kdir" M="$build/src" modules >&2
+# The test-only module, against the tracker's symbols just built.
+mkdir -p "$build/src/tests"
+cp -r "$top"/tests/kmod "$build/src/tests/"
+make -s -C "$kdir" M="$build/src/tests/kmod" \
+	KBUILD_EXTRA_SYMBOLS="$build/src/Module.symvers" modules >&2
 rm -f "$build/ko"/*.ko
-cp "$build/src"/*.ko "$build/ko/"
+cp "$build/src"/*.ko "$build/src/tests/kmod"/*.ko "$build/ko/"
 
 make -s -C "$top/tools" >&2
 

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /sys/fs/forkmirror/: a directory per open store, with its attached
+ * volumes under volumes/. See Documentation/ABI/testing/sysfs-fs-forkmirror.
+ *
+ * Show functions read memory under the locks that guard it; the ones that
+ * may read the store (slots) take store->io_lock and may sleep. A store's
+ * and a volume's directory are removed (and their release waited for)
+ * before the structure is freed. Directories are removed under
+ * fm_registry_lock, and removal waits for running callbacks, so callbacks
+ * only ever try that lock and restart the system call when it is taken.
+ */
+#define pr_fmt(fmt) "forkmirror-tracker: " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/string.h>
+#include <linux/sched/signal.h>
+
+#include "tracker-internal.h"
+
+struct fm_attr {
+	struct attribute attr;
+	ssize_t (*show)(struct fm_store *store, char *buf);
+	ssize_t (*store)(struct fm_store *store, const char *buf, size_t len);
+};
+
+struct fm_vol_attr {
+	struct attribute attr;
+	ssize_t (*show)(struct fm_tracker_volume *vol, char *buf);
+	ssize_t (*store)(struct fm_tracker_volume *vol, const char *buf, size_t len);
+};
+
+/* ---------------------------------------------------------------------- */
+/* Store directory. */
+
+static ssize_t uuid_show(struct fm_store *store, char *buf)
+{
+	return sysfs_emit(buf, "%pU\n", store->sb.uuid);
+}
+
+static ssize_t backend_show(struct fm_store *store, char *buf)
+{
+	return sysfs_emit(buf, "bufio\n");
+}
+
+static ssize_t slots_total_show(struct fm_store *store, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", store->sb.slot_count);
+}
+
+static ssize_t slots_used_show(struct fm_store *store, char *buf)
+{
+	u32 n;
+
+	mutex_lock(&store->io_lock);
+	n = store->slots_used;
+	mutex_unlock(&store->io_lock);
+	return sysfs_emit(buf, "%u\n", n);
+}
+
+static struct fm_tracker_volume *attached_volume(struct fm_store *store, u32 slot)
+{
+	struct fm_tracker_volume *vol;
+
+	lockdep_assert_held(&fm_registry_lock);
+	list_for_each_entry(vol, &store->volumes, node)
+		if (vol->slot == slot)
+			return vol;
+	return NULL;
+}
+
+/* Set bits of a detached slot's bitmap, read from the store. */
+static u64 stored_dirty(struct fm_store *store, const struct fm_slot *s)
+{
+	u64 regions = fm_region_count(s->volume_sectors, s->region_sectors);
+	u64 b, n = 0;
+
+	for (b = 0; b * FM_BITS_PER_BLOCK < regions; b++) {
+		u64 bits = min_t(u64, regions - b * FM_BITS_PER_BLOCK,
+				 FM_BITS_PER_BLOCK);
+		struct dm_buffer *buf;
+		const u8 *data;
+		u64 i;
+
+		data = dm_bufio_read(store->bufio, s->bitmap_block + b, &buf);
+		if (IS_ERR(data))
+			return U64_MAX;
+		for (i = 0; i < bits / 8; i++)
+			n += hweight8(data[i]);
+		if (bits % 8)
+			n += hweight8(data[bits / 8] & ((1U << (bits % 8)) - 1));
+		dm_bufio_release(buf);
+	}
+	return n;
+}
+
+/* One line per slot in use: index name host_id attached|detached dirty. */
+static ssize_t slots_show(struct fm_store *store, char *buf)
+{
+	ssize_t len = 0;
+	u32 i;
+
+	if (!mutex_trylock(&fm_registry_lock))
+		return restart_syscall();
+	mutex_lock(&store->io_lock);
+	for (i = 0; i < store->sb.slot_count; i++) {
+		const struct fm_slot *s = &store->slots[i];
+		struct fm_tracker_volume *vol;
+		u64 dirty;
+
+		if (!(s->flags & FM_SLOT_IN_USE))
+			continue;
+		vol = attached_volume(store, i);
+		dirty = vol ? (u64)atomic64_read(&vol->dirty) : stored_dirty(store, s);
+		if (dirty == U64_MAX)
+			len += sysfs_emit_at(buf, len, "%u %s %u %s ?\n", i, s->name,
+					     s->host_id, vol ? "attached" : "detached");
+		else
+			len += sysfs_emit_at(buf, len, "%u %s %u %s %llu\n", i, s->name,
+					     s->host_id, vol ? "attached" : "detached",
+					     dirty);
+	}
+	mutex_unlock(&store->io_lock);
+	mutex_unlock(&fm_registry_lock);
+	return len;
+}
+
+/*
+ * "NAME" or "NAME force": delete this host's slot NAME. Refused while the
+ * slot is attached, or while it has dirty regions unless forced.
+ */
+static ssize_t delete_slot_store(struct fm_store *store, const char *buf, size_t len)
+{
+	char name[FM_NAME_MAX + 2], word[8];
+	bool force = false;
+	int n, idx, ret;
+	u64 dirty;
+
+	n = sscanf(buf, "%65s %7s", name, word);
+	if (n < 1 || strlen(name) > FM_NAME_MAX || !fm_name_valid(name, strlen(name))) {
+		pr_warn_ratelimited("store %s: delete_slot: expected a volume name [force]\n",
+				    store->name);
+		return -EINVAL;
+	}
+	if (n == 2) {
+		if (strcmp(word, "force")) {
+			pr_warn_ratelimited("store %s: delete_slot: unknown option '%s'\n",
+					    store->name, word);
+			return -EINVAL;
+		}
+		force = true;
+	}
+
+	if (!mutex_trylock(&fm_registry_lock))
+		return restart_syscall();
+	mutex_lock(&store->io_lock);
+	idx = fm_store_find_slot(store, name, fm_host_id);
+	if (idx < 0) {
+		pr_warn_ratelimited("store %s: delete_slot: no slot %s of host %u\n",
+				    store->name, name, fm_host_id);
+		ret = -ENOENT;
+		goto unlock;
+	}
+	if (attached_volume(store, idx)) {
+		pr_warn_ratelimited("store %s: delete_slot: %s is attached\n",
+				    store->name, name);
+		ret = -EBUSY;
+		goto unlock;
+	}
+	dirty = stored_dirty(store, &store->slots[idx]);
+	if (dirty && !force) {
+		pr_warn_ratelimited("store %s: delete_slot: %s has %lld dirty regions (write '%s force' to delete it anyway)\n",
+				    store->name, name, dirty == U64_MAX ? -1LL : (s64)dirty,
+				    name);
+		ret = -EBUSY;
+		goto unlock;
+	}
+	ret = fm_store_delete_slot(store, idx);
+	if (!ret)
+		pr_info("store %s: slot %d (%s) deleted%s\n", store->name, idx, name,
+			dirty ? ", dirty regions dropped" : "");
+unlock:
+	mutex_unlock(&store->io_lock);
+	mutex_unlock(&fm_registry_lock);
+	return ret ? ret : len;
+}
+
+#define FM_ATTR_RO(n) static struct fm_attr fm_attr_##n = __ATTR(n, 0444, n##_show, NULL)
+
+FM_ATTR_RO(uuid);
+FM_ATTR_RO(backend);
+FM_ATTR_RO(slots_total);
+FM_ATTR_RO(slots_used);
+FM_ATTR_RO(slots);
+static struct fm_attr fm_attr_delete_slot = __ATTR(delete_slot, 0200, NULL,
+						   delete_slot_store);
+
+static struct attribute *fm_store_attrs[] = {
+	&fm_attr_uuid.attr,
+	&fm_attr_backend.attr,
+	&fm_attr_slots_total.attr,
+	&fm_attr_slots_used.attr,
+	&fm_attr_slots.attr,
+	&fm_attr_delete_slot.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(fm_store);
+
+static ssize_t fm_store_attr_show(struct kobject *kobj, struct attribute *attr,
+				  char *buf)
+{
+	struct fm_attr *a = container_of(attr, struct fm_attr, attr);
+
+	return a->show(container_of(kobj, struct fm_store, kobj), buf);
+}
+
+static ssize_t fm_store_attr_store(struct kobject *kobj, struct attribute *attr,
+				   const char *buf, size_t len)
+{
+	struct fm_attr *a = container_of(attr, struct fm_attr, attr);
+
+	return a->store(container_of(kobj, struct fm_store, kobj), buf, len);
+}
+
+static const struct sysfs_ops fm_store_sysfs_ops = {
+	.show = fm_store_attr_show,
+	.store = fm_store_attr_store,
+};
+
+static void fm_store_kobj_release(struct kobject *kobj)
+{
+	complete(&container_of(kobj, struct fm_store, kobj)->kobj_done);
+}
+
+static struct kobj_type fm_store_ktype = {
+	.sysfs_ops = &fm_store_sysfs_ops,
+	.default_groups = fm_store_groups,
+	.release = fm_store_kobj_release,
+};
+
+int fm_sysfs_store_add(struct fm_store *store)
+{
+	int ret;
+
+	init_completion(&store->kobj_done);
+	ret = kobject_init_and_add(&store->kobj, &fm_store_ktype, fm_sysfs_root,
+				   "%s", store->name);
+	if (ret)
+		goto put;
+	store->volumes_kobj = kobject_create_and_add("volumes", &store->kobj);
+	if (!store->volumes_kobj) {
+		ret = -ENOMEM;
+		goto put;
+	}
+	return 0;
+put:
+	kobject_put(&store->kobj);
+	wait_for_completion(&store->kobj_done);
+	return ret;
+}
+
+void fm_sysfs_store_del(struct fm_store *store)
+{
+	kobject_put(store->volumes_kobj);
+	kobject_del(&store->kobj);
+	kobject_put(&store->kobj);
+	wait_for_completion(&store->kobj_done);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Volume directory. */
+
+static ssize_t dirty_regions_show(struct fm_tracker_volume *vol, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (s64)atomic64_read(&vol->dirty));
+}
+
+static ssize_t total_regions_show(struct fm_tracker_volume *vol, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", vol->geom.region_count);
+}
+
+static ssize_t first_dirtied_show(struct fm_tracker_volume *vol, char *buf)
+{
+	u64 t;
+
+	spin_lock_irq(&vol->lock);
+	t = vol->first_dirtied;
+	spin_unlock_irq(&vol->lock);
+	return sysfs_emit(buf, "%llu\n", t);
+}
+
+static ssize_t last_dirtied_show(struct fm_tracker_volume *vol, char *buf)
+{
+	u64 t;
+
+	spin_lock_irq(&vol->lock);
+	t = vol->last_dirtied;
+	spin_unlock_irq(&vol->lock);
+	return sysfs_emit(buf, "%llu\n", t);
+}
+
+static ssize_t offline_since_show(struct fm_tracker_volume *vol, char *buf)
+{
+	u64 t;
+
+	mutex_lock(&vol->store->io_lock);
+	t = vol->store->slots[vol->slot].offline_since;
+	mutex_unlock(&vol->store->io_lock);
+	return sysfs_emit(buf, "%llu\n", t);
+}
+
+static ssize_t dm_device_show(struct fm_tracker_volume *vol, char *buf)
+{
+	ssize_t len;
+
+	if (!mutex_trylock(&fm_registry_lock))
+		return restart_syscall();
+	len = sysfs_emit(buf, "%s\n", vol->owner_name);
+	mutex_unlock(&fm_registry_lock);
+	return len;
+}
+
+#define FM_VOL_ATTR_RO(n) \
+	static struct fm_vol_attr fm_vol_attr_##n = __ATTR(n, 0444, n##_show, NULL)
+
+FM_VOL_ATTR_RO(dirty_regions);
+FM_VOL_ATTR_RO(total_regions);
+FM_VOL_ATTR_RO(first_dirtied);
+FM_VOL_ATTR_RO(last_dirtied);
+FM_VOL_ATTR_RO(offline_since);
+FM_VOL_ATTR_RO(dm_device);
+
+static struct attribute *fm_vol_attrs[] = {
+	&fm_vol_attr_dirty_regions.attr,
+	&fm_vol_attr_total_regions.attr,
+	&fm_vol_attr_first_dirtied.attr,
+	&fm_vol_attr_last_dirtied.attr,
+	&fm_vol_attr_offline_since.attr,
+	&fm_vol_attr_dm_device.attr,
+	NULL,
+};
+
+/*
+ * log: struct fm_log_header, then the bitmap. Read at any offset; a read
+ * builds the bytes it returns from the in-memory bitmap under vol->lock,
+ * so a reader that wants one consistent snapshot reads the whole file in
+ * one call (the tool does) and checks seq.
+ */
+static ssize_t log_read(struct file *file, struct kobject *kobj,
+			struct bin_attribute *attr, char *buf, loff_t off,
+			size_t count)
+{
+	struct fm_tracker_volume *vol = container_of(kobj, struct fm_tracker_volume, kobj);
+	u64 bytes = DIV_ROUND_UP(vol->geom.region_count, 8);
+	u64 size = sizeof(struct fm_log_header) + bytes;
+	struct fm_log_header h;
+	size_t done = 0;
+
+	if (off < 0 || off >= size)
+		return 0;
+	count = min_t(u64, count, size - off);
+
+	memset(&h, 0, sizeof(h));
+	h.magic = cpu_to_le64(FM_LOG_MAGIC);
+	h.version = cpu_to_le32(FM_LOG_VERSION);
+	h.hdr_len = cpu_to_le32(sizeof(h));
+	h.region_sectors = cpu_to_le32(vol->geom.region_sectors);
+	h.region_count = cpu_to_le64(vol->geom.region_count);
+	h.volume_sectors = cpu_to_le64(vol->geom.volume_sectors);
+
+	spin_lock_irq(&vol->lock);
+	h.seq = cpu_to_le64(vol->mark_seq);
+	h.dirty_count = cpu_to_le64(vol->bm.count);
+	h.first_dirtied = cpu_to_le64(vol->first_dirtied);
+	h.last_dirtied = cpu_to_le64(vol->last_dirtied);
+	while (done < count) {
+		u64 pos = off + done;
+
+		if (pos < sizeof(h)) {
+			size_t n = min_t(size_t, sizeof(h) - pos, count - done);
+
+			memcpy(buf + done, (u8 *)&h + pos, n);
+			done += n;
+		} else {
+			u64 byte = pos - sizeof(h);
+			u64 leaf = byte / FM_BLOCK_SIZE, in = byte % FM_BLOCK_SIZE;
+			size_t n = min_t(u64, FM_BLOCK_SIZE - in, count - done);
+			const u64 *w = vol->bm.leaves[leaf];
+			size_t i;
+
+			/* Bytes of little-endian words: bit r%8 of byte r/8. */
+			for (i = 0; i < n; i++)
+				buf[done + i] = (u8)(w[(in + i) / 8] >> (8 * ((in + i) % 8)));
+			done += n;
+		}
+	}
+	spin_unlock_irq(&vol->lock);
+	return done;
+}
+
+static struct bin_attribute fm_vol_attr_log = {
+	.attr = { .name = "log", .mode = 0444 },
+	.read = log_read,
+};
+
+static struct bin_attribute *fm_vol_bin_attrs[] = {
+	&fm_vol_attr_log,
+	NULL,
+};
+
+static const struct attribute_group fm_vol_group = {
+	.attrs = fm_vol_attrs,
+	.bin_attrs = fm_vol_bin_attrs,
+};
+
+static const struct attribute_group *fm_vol_groups[] = {
+	&fm_vol_group,
+	NULL,
+};
+
+static ssize_t fm_vol_attr_show(struct kobject *kobj, struct attribute *attr,
+				char *buf)
+{
+	struct fm_vol_attr *a = container_of(attr, struct fm_vol_attr, attr);
+
+	return a->show(container_of(kobj, struct fm_tracker_volume, kobj), buf);
+}
+
+static const struct sysfs_ops fm_vol_sysfs_ops = {
+	.show = fm_vol_attr_show,
+};
+
+static void fm_vol_kobj_release(struct kobject *kobj)
+{
+	complete(&container_of(kobj, struct fm_tracker_volume, kobj)->kobj_done);
+}
+
+static struct kobj_type fm_vol_ktype = {
+	.sysfs_ops = &fm_vol_sysfs_ops,
+	.default_groups = fm_vol_groups,
+	.release = fm_vol_kobj_release,
+};
+
+int fm_sysfs_volume_add(struct fm_tracker_volume *vol)
+{
+	int ret;
+
+	init_completion(&vol->kobj_done);
+	ret = kobject_init_and_add(&vol->kobj, &fm_vol_ktype,
+				   vol->store->volumes_kobj, "%s", vol->name);
+	if (ret) {
+		kobject_put(&vol->kobj);
+		wait_for_completion(&vol->kobj_done);
+	}
+	return ret;
+}
+
+void fm_sysfs_volume_del(struct fm_tracker_volume *vol)
+{
+	kobject_del(&vol->kobj);
+	kobject_put(&vol->kobj);
+	wait_for_completion(&vol->kobj_done);
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A volume's bitmap: loaded from its slot's extent when the volume
+ * attaches, changed in memory under vol->lock, written back leaf by leaf.
+ *
+ * Marks are durable before fm_tracker_mark() returns. Concurrent marks
+ * share metadata writes: a mark takes a sequence number under vol->lock;
+ * whoever then holds the store's io_lock writes every leaf changed so far
+ * and flushes once, which makes every mark up to the sequence number it
+ * saw durable; a mark whose number is already durable returns at once.
+ * A mark of regions all already set and durable costs no I/O.
+ */
+#define pr_fmt(fmt) "forkmirror-tracker: " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/timekeeping.h>
+#include <linux/ratelimit.h>
+
+#include "tracker-internal.h"
+
+/**
+ * fm_volume_load() - allocate the bitmap and read it from the store
+ * @vol: a volume whose slot, geometry and store are set
+ * @error: a static message on failure
+ *
+ * Context: process context, may sleep; caller holds store->io_lock.
+ */
+int fm_volume_load(struct fm_tracker_volume *vol, const char **error)
+{
+	struct fm_store *store = vol->store;
+	const struct fm_slot *s = &store->slots[vol->slot];
+	u64 leaf, garbage = 0;
+	int ret;
+
+	lockdep_assert_held(&store->io_lock);
+	ret = fm_bitmap_init(&vol->bm, vol->geom.region_count);
+	if (ret) {
+		*error = "Cannot allocate the volume's bitmap";
+		return ret;
+	}
+	vol->dirty_leaves = bitmap_zalloc(vol->bm.nleaves, GFP_KERNEL);
+	if (!vol->dirty_leaves) {
+		*error = "Cannot allocate the volume's bitmap";
+		ret = -ENOMEM;
+		goto free_bitmap;
+	}
+	dm_bufio_prefetch(store->bufio, s->bitmap_block, vol->bm.nleaves);
+	for (leaf = 0; leaf < vol->bm.nleaves; leaf++) {
+		struct dm_buffer *b;
+		void *data;
+
+		data = dm_bufio_read(store->bufio, s->bitmap_block + leaf, &b);
+		if (IS_ERR(data)) {
+			*error = "Cannot read the volume's bitmap from the tracker device";
+			ret = PTR_ERR(data);
+			goto free_dirty;
+		}
+		garbage += fm_bitmap_load_leaf(&vol->bm, leaf, data);
+		dm_bufio_release(b);
+		cond_resched();
+	}
+	if (garbage)
+		pr_warn("store %s: volume %s: %llu bits set past the last region, ignored\n",
+			store->name, vol->name, garbage);
+	vol->first_dirtied = s->first_dirtied;
+	vol->last_dirtied = s->last_dirtied;
+	atomic64_set(&vol->dirty, vol->bm.count);
+	return 0;
+
+free_dirty:
+	bitmap_free(vol->dirty_leaves);
+free_bitmap:
+	fm_bitmap_free(&vol->bm);
+	return ret;
+}
+
+void fm_volume_unload(struct fm_tracker_volume *vol)
+{
+	bitmap_free(vol->dirty_leaves);
+	fm_bitmap_free(&vol->bm);
+}
+
+/*
+ * Write the changed leaves (and, if the timestamps moved, the slot
+ * header) and flush. Caller holds store->io_lock.
+ */
+static int write_changed(struct fm_tracker_volume *vol, u64 *written_seq)
+{
+	struct fm_store *store = vol->store;
+	const struct fm_slot *s = &store->slots[vol->slot];
+	struct fm_slot hdr;
+	u64 leaf, seq, first, last;
+	int ret;
+
+	spin_lock_irq(&vol->lock);
+	seq = vol->mark_seq;
+	first = vol->first_dirtied;
+	last = vol->last_dirtied;
+	spin_unlock_irq(&vol->lock);
+
+	for (leaf = 0; leaf < vol->bm.nleaves; leaf++) {
+		struct dm_buffer *b;
+		void *data;
+
+		/* Bits of dirty_leaves are only cleared under io_lock. */
+		if (!test_bit(leaf, vol->dirty_leaves))
+			continue;
+		data = dm_bufio_new(store->bufio, s->bitmap_block + leaf, &b);
+		if (IS_ERR(data)) {
+			ret = PTR_ERR(data);
+			goto fail;
+		}
+		spin_lock_irq(&vol->lock);
+		clear_bit(leaf, vol->dirty_leaves);
+		fm_bitmap_store_leaf(&vol->bm, leaf, data);
+		spin_unlock_irq(&vol->lock);
+		dm_bufio_mark_buffer_dirty(b);
+		dm_bufio_release(b);
+	}
+	ret = dm_bufio_write_dirty_buffers(store->bufio);
+	if (!ret)
+		ret = dm_bufio_issue_flush(store->bufio);
+	if (ret)
+		goto fail;
+
+	if (s->first_dirtied != first || s->last_dirtied != last) {
+		hdr = *s;
+		hdr.first_dirtied = first;
+		hdr.last_dirtied = last;
+		/* Timestamps are advisory: a failure here loses no mark. */
+		if (fm_store_write_slot(store, &hdr))
+			pr_warn_ratelimited("store %s: volume %s: timestamps not saved\n",
+					    store->name, vol->name);
+	}
+	*written_seq = seq;
+	return 0;
+
+fail:
+	/* Everything not known written is written again next time. */
+	spin_lock_irq(&vol->lock);
+	bitmap_fill(vol->dirty_leaves, vol->bm.nleaves);
+	spin_unlock_irq(&vol->lock);
+	for (leaf = 0; leaf < vol->bm.nleaves; leaf++)
+		dm_bufio_forget(store->bufio, s->bitmap_block + leaf);
+	pr_err_ratelimited("store %s: volume %s: bitmap write failed: %d\n",
+			   store->name, vol->name, ret);
+	return ret;
+}
+
+/**
+ * fm_volume_sync() - make every change up to mark sequence target durable
+ * @vol: the volume
+ * @target: the mark sequence number the caller needs durable
+ *
+ * Context: process context, may sleep.
+ */
+int fm_volume_sync(struct fm_tracker_volume *vol, u64 target)
+{
+	struct fm_store *store = vol->store;
+	u64 done = 0;
+	int ret = 0;
+
+	mutex_lock(&store->io_lock);
+	spin_lock_irq(&vol->lock);
+	if (vol->durable_seq >= target && target) {
+		spin_unlock_irq(&vol->lock);
+		goto unlock;
+	}
+	spin_unlock_irq(&vol->lock);
+	ret = write_changed(vol, &done);
+	if (!ret) {
+		spin_lock_irq(&vol->lock);
+		if (done > vol->durable_seq)
+			vol->durable_seq = done;
+		spin_unlock_irq(&vol->lock);
+	}
+unlock:
+	mutex_unlock(&store->io_lock);
+	return ret;
+}
+
+/* Mark leaves [first, first + count) of regions changed in memory. */
+static void note_changed(struct fm_tracker_volume *vol, u64 first, u64 count)
+{
+	u64 l, last = (first + count - 1) / FM_BITS_PER_BLOCK;
+
+	for (l = first / FM_BITS_PER_BLOCK; l <= last; l++)
+		set_bit(l, vol->dirty_leaves);
+}
+
+/**
+ * fm_tracker_mark() - durably mark regions dirty
+ * @vol: an attached volume
+ * @first: first region
+ * @count: number of regions (0 does nothing)
+ *
+ * Returns once every region of the range is set on the store. Regions
+ * already set and durable cost no I/O. Safe from many tasks at once.
+ *
+ * Context: process context, may sleep (metadata I/O).
+ * Return: 0, -ERANGE for a range past the volume, or an I/O error (the
+ * marks are then in memory only; the caller must not rely on them).
+ */
+int fm_tracker_mark(struct fm_tracker_volume *vol, u64 first, u64 count)
+{
+	u64 target;
+
+	if (!count)
+		return 0;
+	if (first >= vol->bm.nbits || count > vol->bm.nbits - first)
+		return -ERANGE;
+	spin_lock_irq(&vol->lock);
+	if (fm_bitmap_all_set(&vol->bm, first, count)) {
+		target = vol->mark_seq;
+		if (vol->durable_seq >= target) {
+			spin_unlock_irq(&vol->lock);
+			return 0;
+		}
+	} else {
+		u64 now = ktime_get_real_seconds();
+
+		fm_bitmap_set(&vol->bm, first, count);
+		note_changed(vol, first, count);
+		target = ++vol->mark_seq;
+		if (!vol->first_dirtied)
+			vol->first_dirtied = now;
+		vol->last_dirtied = now;
+		atomic64_set(&vol->dirty, vol->bm.count);
+	}
+	spin_unlock_irq(&vol->lock);
+	return fm_volume_sync(vol, target);
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_mark, FORKMIRROR);
+
+/**
+ * fm_tracker_clear() - clear regions, written back lazily
+ * @vol: an attached volume
+ * @first: first region
+ * @count: number of regions
+ *
+ * The caller guarantees invariant 2 for every region of the range. The
+ * clear reaches the store with the next write of the volume's bitmap
+ * (fm_tracker_flush() forces it); a clear lost in a crash only means an
+ * extra copy.
+ *
+ * Context: any context but hard irq; never sleeps.
+ */
+void fm_tracker_clear(struct fm_tracker_volume *vol, u64 first, u64 count)
+{
+	unsigned long flags;
+
+	if (!count || first >= vol->bm.nbits)
+		return;
+	count = min(count, vol->bm.nbits - first);
+	spin_lock_irqsave(&vol->lock, flags);
+	if (fm_bitmap_clear(&vol->bm, first, count))
+		note_changed(vol, first, count);
+	if (!vol->bm.count)
+		vol->first_dirtied = 0;
+	atomic64_set(&vol->dirty, vol->bm.count);
+	spin_unlock_irqrestore(&vol->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_clear, FORKMIRROR);
+
+/**
+ * fm_tracker_flush() - write every pending change of a volume's bitmap
+ * @vol: an attached volume
+ *
+ * Context: process context, may sleep.
+ */
+int fm_tracker_flush(struct fm_tracker_volume *vol)
+{
+	return fm_volume_sync(vol, 0);
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_flush, FORKMIRROR);
+
+/**
+ * fm_tracker_test() - whether a region is marked
+ * @vol: an attached volume
+ * @region: the region
+ *
+ * Context: any context but hard irq; never sleeps.
+ */
+bool fm_tracker_test(struct fm_tracker_volume *vol, u64 region)
+{
+	unsigned long flags;
+	bool set;
+
+	spin_lock_irqsave(&vol->lock, flags);
+	set = fm_bitmap_test(&vol->bm, region);
+	spin_unlock_irqrestore(&vol->lock, flags);
+	return set;
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_test, FORKMIRROR);
+
+/**
+ * fm_tracker_next_dirty() - first marked region at or after from
+ * @vol: an attached volume
+ * @from: where to start
+ *
+ * Context: any context but hard irq; never sleeps.
+ * Return: the region, or the volume's region count when there is none.
+ */
+u64 fm_tracker_next_dirty(struct fm_tracker_volume *vol, u64 from)
+{
+	unsigned long flags;
+	u64 r;
+
+	spin_lock_irqsave(&vol->lock, flags);
+	r = fm_bitmap_next_set(&vol->bm, from);
+	spin_unlock_irqrestore(&vol->lock, flags);
+	return r;
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_next_dirty, FORKMIRROR);
