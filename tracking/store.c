@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A tracker store on its metadata device, through dm-bufio: open (read and
+ * A tracker store on its metadata device, through its backend: open (read and
  * check the superblock and every slot header, or format a blank device),
  * write slot headers crash-safely, allocate and delete slots.
  *
@@ -17,7 +17,6 @@
 #include <linux/timekeeping.h>
 #include <linux/ratelimit.h>
 #include <linux/vmalloc.h>
-#include <linux/dm-io.h>
 
 #include "tracker-internal.h"
 
@@ -25,11 +24,11 @@
 
 /*
  * Reader for the codec when a store opens: reads FM_READ_WINDOW blocks at
- * a time with one large I/O (dm-io) instead of one block at a time, which
+ * a time with one large read instead of one block at a time, which
  * makes reading 8192 slot header blocks cheap. The block asked for is
  * always followed by the next one in the window (a miss on the window's
  * last block reloads it), so both copies of a pair are held together.
- * Only used while no dirty buffer of the store's bufio client is pending.
+ * Only used while no write is pending since the last commit.
  */
 #define FM_READ_WINDOW 128U
 
@@ -44,13 +43,6 @@ struct window_reader {
 static const void *window_get(void *ctx, u64 nr)
 {
 	struct window_reader *w = ctx;
-	struct dm_io_region region;
-	struct dm_io_request req = {
-		.bi_opf = REQ_OP_READ | REQ_SYNC,
-		.mem.type = DM_IO_VMA,
-		.mem.ptr.vma = w->buf,
-		.client = dm_bufio_get_dm_io_client(w->store->bufio),
-	};
 	u64 n;
 
 	if (nr >= w->dev_blocks)
@@ -60,11 +52,8 @@ static const void *window_get(void *ctx, u64 nr)
 	if (nr >= w->base && nr < w->base + w->count && nr + 1 == w->dev_blocks)
 		return w->buf + (nr - w->base) * FM_BLOCK_SIZE;
 	n = min_t(u64, FM_READ_WINDOW, w->dev_blocks - nr);
-	region.bdev = w->store->bdev;
-	region.sector = nr << (FM_BLOCK_SHIFT - SECTOR_SHIFT);
-	region.count = n << (FM_BLOCK_SHIFT - SECTOR_SHIFT);
 	w->count = 0;
-	if (dm_io(&req, 1, &region, NULL, IOPRIO_DEFAULT))
+	if (fm_backend_read(w->store, nr, n, w->buf))
 		return NULL;
 	w->base = nr;
 	w->count = n;
@@ -75,52 +64,27 @@ static void window_put(void *ctx, const void *buf)
 {
 }
 
-/* Write count zero blocks from block first, then flush. */
+/* Zero count blocks from block first, durably. */
 static int zero_blocks(struct fm_store *store, u64 first, u64 count)
 {
-	struct dm_buffer *b;
-	void *data;
-	u64 i;
-	int ret;
+	int ret = fm_backend_zero(store, first, count);
 
-	for (i = 0; i < count; i++) {
-		data = dm_bufio_new(store->bufio, first + i, &b);
-		if (IS_ERR(data))
-			return PTR_ERR(data);
-		memset(data, 0, FM_BLOCK_SIZE);
-		dm_bufio_mark_buffer_dirty(b);
-		dm_bufio_release(b);
-		if ((i & 255) == 255) {
-			ret = dm_bufio_write_dirty_buffers(store->bufio);
-			if (ret)
-				return ret;
-		}
-		cond_resched();
-	}
-	ret = dm_bufio_write_dirty_buffers(store->bufio);
 	if (!ret)
-		ret = dm_bufio_issue_flush(store->bufio);
+		ret = fm_backend_commit(store);
+	if (ret)
+		fm_backend_forget(store, first, count);
 	return ret;
 }
 
-/* Write one block from buf, durably (write, then flush). */
+/* Write one block from buf, durably. */
 static int write_block(struct fm_store *store, u64 nr, const void *buf)
 {
-	struct dm_buffer *b;
-	void *data;
-	int ret;
+	int ret = fm_backend_write(store, nr, buf);
 
-	data = dm_bufio_new(store->bufio, nr, &b);
-	if (IS_ERR(data))
-		return PTR_ERR(data);
-	memcpy(data, buf, FM_BLOCK_SIZE);
-	dm_bufio_mark_buffer_dirty(b);
-	dm_bufio_release(b);
-	ret = dm_bufio_write_dirty_buffers(store->bufio);
 	if (!ret)
-		ret = dm_bufio_issue_flush(store->bufio);
+		ret = fm_backend_commit(store);
 	if (ret)
-		dm_bufio_forget(store->bufio, nr);
+		fm_backend_forget(store, nr, 1);
 	return ret;
 }
 
@@ -256,21 +220,17 @@ struct fm_store *fm_store_create(dev_t dev, const char **error)
 		*error = "Cannot open tracker device";
 		goto free_store;
 	}
-	store->bufio = dm_bufio_client_create(store->bdev, FM_BLOCK_SIZE, 1, 0,
-					      NULL, NULL, 0);
-	if (IS_ERR(store->bufio)) {
-		ret = PTR_ERR(store->bufio);
-		*error = "Cannot create the tracker device's block cache";
+	ret = fm_backend_open(store, error);
+	if (ret)
 		goto put_bdev;
-	}
 	w.store = store;
 	w.buf = vmalloc(FM_READ_WINDOW * FM_BLOCK_SIZE);
 	if (!w.buf) {
 		ret = -ENOMEM;
 		*error = "Cannot allocate memory to read the tracker store";
-		goto destroy_bufio;
+		goto close_backend;
 	}
-	r.dev_blocks = dm_bufio_get_device_size(store->bufio);
+	r.dev_blocks = store->dev_blocks;
 	w.dev_blocks = r.dev_blocks;
 
 	ret = fm_store_read_sb(&r, &st, &why);
@@ -322,8 +282,8 @@ free_slots:
 	kvfree(store->next_copy);
 free_window:
 	vfree(w.buf);
-destroy_bufio:
-	dm_bufio_client_destroy(store->bufio);
+close_backend:
+	fm_backend_close(store);
 put_bdev:
 	blkdev_put(store->bdev, FM_BDEV_MODE);
 free_store:
@@ -340,7 +300,7 @@ free_store:
 void fm_store_destroy(struct fm_store *store)
 {
 	fm_sysfs_store_del(store);
-	dm_bufio_client_destroy(store->bufio);
+	fm_backend_close(store);
 	blkdev_put(store->bdev, FM_BDEV_MODE);
 	kvfree(store->slots);
 	kvfree(store->next_copy);

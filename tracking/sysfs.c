@@ -42,7 +42,7 @@ static ssize_t uuid_show(struct fm_store *store, char *buf)
 
 static ssize_t backend_show(struct fm_store *store, char *buf)
 {
-	return sysfs_emit(buf, "bufio\n");
+	return sysfs_emit(buf, "%s\n", fm_backend_name(store));
 }
 
 static ssize_t slots_total_show(struct fm_store *store, char *buf)
@@ -75,24 +75,26 @@ static struct fm_tracker_volume *attached_volume(struct fm_store *store, u32 slo
 static u64 stored_dirty(struct fm_store *store, const struct fm_slot *s)
 {
 	u64 regions = fm_region_count(s->volume_sectors, s->region_sectors);
+	u8 *data = kmalloc(FM_BLOCK_SIZE, GFP_KERNEL);
 	u64 b, n = 0;
 
+	if (!data)
+		return U64_MAX;
 	for (b = 0; b * FM_BITS_PER_BLOCK < regions; b++) {
 		u64 bits = min_t(u64, regions - b * FM_BITS_PER_BLOCK,
 				 FM_BITS_PER_BLOCK);
-		struct dm_buffer *buf;
-		const u8 *data;
 		u64 i;
 
-		data = dm_bufio_read(store->bufio, s->bitmap_block + b, &buf);
-		if (IS_ERR(data))
-			return U64_MAX;
+		if (fm_backend_read(store, s->bitmap_block + b, 1, data)) {
+			n = U64_MAX;
+			break;
+		}
 		for (i = 0; i < bits / 8; i++)
 			n += hweight8(data[i]);
 		if (bits % 8)
 			n += hweight8(data[bits / 8] & ((1U << (bits % 8)) - 1));
-		dm_bufio_release(buf);
 	}
+	kfree(data);
 	return n;
 }
 

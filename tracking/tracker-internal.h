@@ -31,7 +31,10 @@
  * @dev: the device's number, the store's key
  * @name: "maj:min", for messages and the sysfs directory
  * @bdev: the tracker's own reference to the device
- * @bufio: block cache over the device, in FM_BLOCK_SIZE blocks
+ * @dev_blocks: the device's size in FM_BLOCK_SIZE blocks
+ * @dax_dev: the device's DAX device, when the dax backend is used
+ * @dax_addr: the whole device mapped, when the dax backend is used
+ * @bufio: block cache over the device, when the bufio backend is used
  * @volumes: attached volumes (fm_registry_lock)
  * @io_lock: serialises every metadata write of the store and guards
  *	@slots, @next_copy and @slots_used
@@ -49,6 +52,9 @@ struct fm_store {
 	dev_t dev;
 	char name[FM_STORE_NAME_LEN];
 	struct block_device *bdev;
+	u64 dev_blocks;
+	struct dax_device *dax_dev;
+	void *dax_addr;
 	struct dm_bufio_client *bufio;
 	struct list_head volumes;
 
@@ -78,6 +84,7 @@ struct fm_store {
  *	in-memory timestamps
  * @bm: the bitmap, the truth for everything in memory
  * @dirty_leaves: leaves changed since last written to the store
+ * @leaf_buf: one block, to write a leaf from (store->io_lock)
  * @mark_seq: counts mark requests that set new bits
  * @durable_seq: every mark request up to this one is on the store
  * @first_dirtied: in-memory copy of the slot's timestamp
@@ -100,6 +107,7 @@ struct fm_tracker_volume {
 	spinlock_t lock;
 	struct fm_bitmap bm;
 	unsigned long *dirty_leaves;
+	void *leaf_buf;
 	u64 mark_seq;
 	u64 durable_seq;
 	u64 first_dirtied;
@@ -114,6 +122,16 @@ struct fm_tracker_volume {
 extern unsigned int fm_host_id;
 extern struct mutex fm_registry_lock;
 extern struct kobject *fm_sysfs_root;
+
+/* backend.c */
+int fm_backend_open(struct fm_store *store, const char **error);
+void fm_backend_close(struct fm_store *store);
+const char *fm_backend_name(struct fm_store *store);
+int fm_backend_read(struct fm_store *store, u64 first, u64 count, void *buf);
+int fm_backend_write(struct fm_store *store, u64 nr, const void *buf);
+int fm_backend_zero(struct fm_store *store, u64 first, u64 count);
+int fm_backend_commit(struct fm_store *store);
+void fm_backend_forget(struct fm_store *store, u64 first, u64 count);
 
 /* store.c */
 struct fm_store *fm_store_create(dev_t dev, const char **error);

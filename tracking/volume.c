@@ -17,8 +17,12 @@
 #include <linux/mm.h>
 #include <linux/timekeeping.h>
 #include <linux/ratelimit.h>
+#include <linux/vmalloc.h>
 
 #include "tracker-internal.h"
+
+/* Bitmap blocks read at once when a volume attaches. */
+#define FM_READ_LEAVES 64U
 
 /**
  * fm_volume_load() - allocate the bitmap and read it from the store
@@ -31,7 +35,8 @@ int fm_volume_load(struct fm_tracker_volume *vol, const char **error)
 {
 	struct fm_store *store = vol->store;
 	const struct fm_slot *s = &store->slots[vol->slot];
-	u64 leaf, garbage = 0;
+	u64 leaf, n, garbage = 0;
+	u8 *buf;
 	int ret;
 
 	lockdep_assert_held(&store->io_lock);
@@ -41,26 +46,33 @@ int fm_volume_load(struct fm_tracker_volume *vol, const char **error)
 		return ret;
 	}
 	vol->dirty_leaves = bitmap_zalloc(vol->bm.nleaves, GFP_KERNEL);
-	if (!vol->dirty_leaves) {
+	vol->leaf_buf = kmalloc(FM_BLOCK_SIZE, GFP_KERNEL);
+	if (!vol->dirty_leaves || !vol->leaf_buf) {
 		*error = "Cannot allocate the volume's bitmap";
 		ret = -ENOMEM;
 		goto free_bitmap;
 	}
-	dm_bufio_prefetch(store->bufio, s->bitmap_block, vol->bm.nleaves);
-	for (leaf = 0; leaf < vol->bm.nleaves; leaf++) {
-		struct dm_buffer *b;
-		void *data;
+	buf = vmalloc(FM_READ_LEAVES * FM_BLOCK_SIZE);
+	if (!buf) {
+		*error = "Cannot allocate the volume's bitmap";
+		ret = -ENOMEM;
+		goto free_dirty;
+	}
+	for (leaf = 0; leaf < vol->bm.nleaves; leaf += n) {
+		u64 i;
 
-		data = dm_bufio_read(store->bufio, s->bitmap_block + leaf, &b);
-		if (IS_ERR(data)) {
+		n = min_t(u64, FM_READ_LEAVES, vol->bm.nleaves - leaf);
+		ret = fm_backend_read(store, s->bitmap_block + leaf, n, buf);
+		if (ret) {
 			*error = "Cannot read the volume's bitmap from the tracker device";
-			ret = PTR_ERR(data);
-			goto free_dirty;
+			goto free_buf;
 		}
-		garbage += fm_bitmap_load_leaf(&vol->bm, leaf, data);
-		dm_bufio_release(b);
+		for (i = 0; i < n; i++)
+			garbage += fm_bitmap_load_leaf(&vol->bm, leaf + i,
+						       buf + i * FM_BLOCK_SIZE);
 		cond_resched();
 	}
+	vfree(buf);
 	if (garbage)
 		pr_warn("store %s: volume %s: %llu bits set past the last region, ignored\n",
 			store->name, vol->name, garbage);
@@ -69,7 +81,10 @@ int fm_volume_load(struct fm_tracker_volume *vol, const char **error)
 	atomic64_set(&vol->dirty, vol->bm.count);
 	return 0;
 
+free_buf:
+	vfree(buf);
 free_dirty:
+	kfree(vol->leaf_buf);
 	bitmap_free(vol->dirty_leaves);
 free_bitmap:
 	fm_bitmap_free(&vol->bm);
@@ -78,6 +93,7 @@ free_bitmap:
 
 void fm_volume_unload(struct fm_tracker_volume *vol)
 {
+	kfree(vol->leaf_buf);
 	bitmap_free(vol->dirty_leaves);
 	fm_bitmap_free(&vol->bm);
 }
@@ -101,27 +117,18 @@ static int write_changed(struct fm_tracker_volume *vol, u64 *written_seq)
 	spin_unlock_irq(&vol->lock);
 
 	for (leaf = 0; leaf < vol->bm.nleaves; leaf++) {
-		struct dm_buffer *b;
-		void *data;
-
 		/* Bits of dirty_leaves are only cleared under io_lock. */
 		if (!test_bit(leaf, vol->dirty_leaves))
 			continue;
-		data = dm_bufio_new(store->bufio, s->bitmap_block + leaf, &b);
-		if (IS_ERR(data)) {
-			ret = PTR_ERR(data);
-			goto fail;
-		}
 		spin_lock_irq(&vol->lock);
 		clear_bit(leaf, vol->dirty_leaves);
-		fm_bitmap_store_leaf(&vol->bm, leaf, data);
+		fm_bitmap_store_leaf(&vol->bm, leaf, vol->leaf_buf);
 		spin_unlock_irq(&vol->lock);
-		dm_bufio_mark_buffer_dirty(b);
-		dm_bufio_release(b);
+		ret = fm_backend_write(store, s->bitmap_block + leaf, vol->leaf_buf);
+		if (ret)
+			goto fail;
 	}
-	ret = dm_bufio_write_dirty_buffers(store->bufio);
-	if (!ret)
-		ret = dm_bufio_issue_flush(store->bufio);
+	ret = fm_backend_commit(store);
 	if (ret)
 		goto fail;
 
@@ -142,8 +149,7 @@ fail:
 	spin_lock_irq(&vol->lock);
 	bitmap_fill(vol->dirty_leaves, vol->bm.nleaves);
 	spin_unlock_irq(&vol->lock);
-	for (leaf = 0; leaf < vol->bm.nleaves; leaf++)
-		dm_bufio_forget(store->bufio, s->bitmap_block + leaf);
+	fm_backend_forget(store, s->bitmap_block, vol->bm.nleaves);
 	pr_err_ratelimited("store %s: volume %s: bitmap write failed: %d\n",
 			   store->name, vol->name, ret);
 	return ret;

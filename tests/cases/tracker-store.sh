@@ -19,32 +19,6 @@ fm_load
 modprobe fm_mark_test || fail "modprobe fm_mark_test failed"
 [ -d /sys/kernel/debug/fm_mark_test ] || mount -t debugfs debugfs /sys/kernel/debug
 
-# mark NAME REGION_SECTORS VOLUME_SECTORS FIRST COUNT
-mark() {
-	echo "$TN $*" >/sys/kernel/debug/fm_mark_test/mark
-}
-
-# sysval FILE EXPECTED
-sysval() {
-	got=$(cat "$SYS/$1") || fail "cannot read $SYS/$1"
-	[ "$got" = "$2" ] || fail "$SYS/$1: got '$got', want '$2'"
-}
-
-# log_byte VOLUME N: byte N of the volume's bitmap in its log file, hex.
-log_byte() {
-	dd if="$SYS/volumes/$1/log" bs=1 skip=$((80 + $2)) count=1 2>/dev/null |
-		od -An -tx1 | tr -d ' \n'
-}
-
-# flip DEV BYTE: invert one byte of a device.
-flip() {
-	v=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
-	printf "$(printf '\\%03o' $((255 - v)))" |
-		dd of="$1" bs=1 seek="$2" count=1 conv=notrunc 2>/dev/null ||
-		fail "cannot write $1"
-	sync
-}
-
 # Check the marked volume m: 5 regions from 3 of 125, all in byte 0.
 check_m() {
 	dmsetup create fmm --table "0 1000 forkmirror $SPARE $B $T m 8" ||

@@ -60,3 +60,34 @@ same_as() {
 	blockdev --flushbufs "$2" || return 2
 	realcmp -n "$(stat -c %s "$1")" "$1" "$2"
 }
+
+# Helpers for cases on the tracker store of device $T (its number $TN, its
+# sysfs directory $SYS), with the test module fm_mark_test loaded.
+
+# mark NAME REGION_SECTORS VOLUME_SECTORS FIRST COUNT: attach NAME, mark
+# COUNT regions from FIRST durably, detach.
+mark() {
+	[ -d /sys/kernel/debug/fm_mark_test ] || mount -t debugfs debugfs /sys/kernel/debug
+	echo "$TN $*" >/sys/kernel/debug/fm_mark_test/mark
+}
+
+# sysval FILE EXPECTED: $SYS/FILE must read EXPECTED.
+sysval() {
+	got=$(cat "$SYS/$1") || fail "cannot read $SYS/$1"
+	[ "$got" = "$2" ] || fail "$SYS/$1: got '$got', want '$2'"
+}
+
+# log_byte VOLUME N: byte N of the volume's bitmap in its log file, hex.
+log_byte() {
+	dd if="$SYS/volumes/$1/log" bs=1 skip=$((80 + $2)) count=1 2>/dev/null |
+		od -An -tx1 | tr -d ' \n'
+}
+
+# flip DEV BYTE: invert one byte of a device.
+flip() {
+	v=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+	printf "$(printf '\\%03o' $((255 - v)))" |
+		dd of="$1" bs=1 seek="$2" count=1 conv=notrunc 2>/dev/null ||
+		fail "cannot write $1"
+	sync
+}
