@@ -146,8 +146,9 @@ static int fm_store_load_slots(struct fm_store *store, struct fm_reader *r,
 
 	store->slots = kvcalloc(n, sizeof(*store->slots), GFP_KERNEL);
 	store->next_copy = kvcalloc(n, 1, GFP_KERNEL);
+	store->leaf_buf = kmalloc(FM_BLOCK_SIZE, GFP_KERNEL);
 	in_use = kvcalloc(n, sizeof(*in_use), GFP_KERNEL);
-	if (!store->slots || !store->next_copy || !in_use) {
+	if (!store->slots || !store->next_copy || !store->leaf_buf || !in_use) {
 		*error = "Cannot allocate memory for the tracker store's slots";
 		ret = -ENOMEM;
 		goto free_in_use;
@@ -278,6 +279,7 @@ struct fm_store *fm_store_create(dev_t dev, const char **error)
 	return store;
 
 free_slots:
+	kfree(store->leaf_buf);
 	kvfree(store->slots);
 	kvfree(store->next_copy);
 free_window:
@@ -302,6 +304,7 @@ void fm_store_destroy(struct fm_store *store)
 	fm_sysfs_store_del(store);
 	fm_backend_close(store);
 	blkdev_put(store->bdev, FM_BDEV_MODE);
+	kfree(store->leaf_buf);
 	kvfree(store->slots);
 	kvfree(store->next_copy);
 	pr_info("store %s closed\n", store->name);

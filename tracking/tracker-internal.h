@@ -43,6 +43,7 @@
  * @slots: the header in force of every slot, decoded
  * @next_copy: per slot, the copy (0 or 1) the next header write goes to
  * @slots_used: slots in use
+ * @leaf_buf: one block to write a bitmap leaf from
  * @kobj: /sys/fs/forkmirror/<maj:min>/
  * @kobj_done: completed when @kobj is released
  * @volumes_kobj: .../volumes/
@@ -58,13 +59,14 @@ struct fm_store {
 	struct dm_bufio_client *bufio;
 	struct list_head volumes;
 
-	/* Serialises metadata writes; guards slots, next_copy, slots_used. */
+	/* Serialises metadata writes; guards the fields down to leaf_buf. */
 	struct mutex io_lock;
 	struct fm_sb sb;
 	struct fm_layout layout;
 	struct fm_slot *slots;
 	u8 *next_copy;
 	u32 slots_used;
+	void *leaf_buf;
 
 	struct kobject kobj;
 	struct completion kobj_done;
@@ -84,7 +86,6 @@ struct fm_store {
  *	in-memory timestamps
  * @bm: the bitmap, the truth for everything in memory
  * @dirty_leaves: leaves changed since last written to the store
- * @leaf_buf: one block, to write a leaf from (store->io_lock)
  * @mark_seq: counts mark requests that set new bits
  * @durable_seq: every mark request up to this one is on the store
  * @first_dirtied: in-memory copy of the slot's timestamp
@@ -107,7 +108,6 @@ struct fm_tracker_volume {
 	spinlock_t lock;
 	struct fm_bitmap bm;
 	unsigned long *dirty_leaves;
-	void *leaf_buf;
 	u64 mark_seq;
 	u64 durable_seq;
 	u64 first_dirtied;

@@ -46,8 +46,7 @@ int fm_volume_load(struct fm_tracker_volume *vol, const char **error)
 		return ret;
 	}
 	vol->dirty_leaves = bitmap_zalloc(vol->bm.nleaves, GFP_KERNEL);
-	vol->leaf_buf = kmalloc(FM_BLOCK_SIZE, GFP_KERNEL);
-	if (!vol->dirty_leaves || !vol->leaf_buf) {
+	if (!vol->dirty_leaves) {
 		*error = "Cannot allocate the volume's bitmap";
 		ret = -ENOMEM;
 		goto free_bitmap;
@@ -84,7 +83,6 @@ int fm_volume_load(struct fm_tracker_volume *vol, const char **error)
 free_buf:
 	vfree(buf);
 free_dirty:
-	kfree(vol->leaf_buf);
 	bitmap_free(vol->dirty_leaves);
 free_bitmap:
 	fm_bitmap_free(&vol->bm);
@@ -93,7 +91,6 @@ free_bitmap:
 
 void fm_volume_unload(struct fm_tracker_volume *vol)
 {
-	kfree(vol->leaf_buf);
 	bitmap_free(vol->dirty_leaves);
 	fm_bitmap_free(&vol->bm);
 }
@@ -122,9 +119,9 @@ static int write_changed(struct fm_tracker_volume *vol, u64 *written_seq)
 			continue;
 		spin_lock_irq(&vol->lock);
 		clear_bit(leaf, vol->dirty_leaves);
-		fm_bitmap_store_leaf(&vol->bm, leaf, vol->leaf_buf);
+		fm_bitmap_store_leaf(&vol->bm, leaf, store->leaf_buf);
 		spin_unlock_irq(&vol->lock);
-		ret = fm_backend_write(store, s->bitmap_block + leaf, vol->leaf_buf);
+		ret = fm_backend_write(store, s->bitmap_block + leaf, store->leaf_buf);
 		if (ret)
 			goto fail;
 	}
