@@ -12,10 +12,10 @@
 
 #include <linux/types.h>
 #include <linux/bits.h>
+#include <uapi/linux/dm-forkmirror.h>
 
-#define FM_VOLUME_NAME_MAX	64
-#define FM_REGION_SECTORS_MIN	8U
-#define FM_REGION_SECTORS_MAX	131072U	/* 2^17 sectors, 64 MiB */
+/* Limits shared with the tracker and userspace (the UAPI header). */
+#define FM_VOLUME_NAME_MAX	FM_NAME_MAX
 
 /* Number of positional arguments before the optional feature group. */
 #define FM_POSITIONAL_ARGS	5

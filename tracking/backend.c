@@ -176,25 +176,30 @@ int fm_backend_write(struct fm_store *store, u64 nr, const void *buf)
  * @store: the store
  * @first: first block
  * @count: number of blocks
+ *
+ * On a block device the zeroes are written at once (the commit's flush
+ * makes them durable); no bufio buffer of the range survives.
  */
 int fm_backend_zero(struct fm_store *store, u64 first, u64 count)
 {
 	const void *zero = page_address(ZERO_PAGE(0));
 	u64 i;
-	int ret;
 
 	BUILD_BUG_ON(FM_BLOCK_SIZE > PAGE_SIZE);
+	if (first >= store->dev_blocks || count > store->dev_blocks - first)
+		return -EIO;
+	if (!store->dax_addr) {
+		/* Large zeroing writes (or WRITE_ZEROES), not one per block. */
+		dm_bufio_forget_buffers(store->bufio, first, count);
+		return blkdev_issue_zeroout(store->bdev,
+					    first << (FM_BLOCK_SHIFT - SECTOR_SHIFT),
+					    count << (FM_BLOCK_SHIFT - SECTOR_SHIFT),
+					    GFP_NOIO, 0);
+	}
 	for (i = 0; i < count; i++) {
-		ret = fm_backend_write(store, first + i, zero);
-		if (ret)
-			return ret;
-		/* Keep the bufio cache from filling with dirty blocks. */
-		if (!store->dax_addr && (i & 255) == 255) {
-			ret = dm_bufio_write_dirty_buffers(store->bufio);
-			if (ret)
-				return ret;
-		}
-		cond_resched();
+		memcpy_flushcache(dax_block(store, first + i), zero, FM_BLOCK_SIZE);
+		if ((i & 255) == 255)
+			cond_resched();
 	}
 	return 0;
 }

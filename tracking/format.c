@@ -43,13 +43,7 @@ EXPORT_SYMBOL_NS_GPL(fm_pair_state_name, FORKMIRROR);
 
 static bool all_zero(const void *p, size_t len)
 {
-	const u8 *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (b[i])
-			return false;
-	return true;
+	return fm_all_zero(p, len);
 }
 
 int fm_layout_compute(u64 store_blocks, u32 slot_count, struct fm_layout *l)

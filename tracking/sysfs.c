@@ -308,9 +308,9 @@ static ssize_t offline_since_show(struct fm_tracker_volume *vol, char *buf)
 {
 	u64 t;
 
-	mutex_lock(&vol->store->io_lock);
-	t = vol->store->slots[vol->slot].offline_since;
-	mutex_unlock(&vol->store->io_lock);
+	spin_lock_irq(&vol->lock);
+	t = vol->offline_since;
+	spin_unlock_irq(&vol->lock);
 	return sysfs_emit(buf, "%llu\n", t);
 }
 
@@ -376,8 +376,10 @@ static ssize_t log_read(struct file *file, struct kobject *kobj,
 	spin_lock_irq(&vol->lock);
 	h.seq = cpu_to_le64(vol->mark_seq);
 	h.dirty_count = cpu_to_le64(vol->bm.count);
+	h.flags = cpu_to_le32(vol->flags);
 	h.first_dirtied = cpu_to_le64(vol->first_dirtied);
 	h.last_dirtied = cpu_to_le64(vol->last_dirtied);
+	h.offline_since = cpu_to_le64(vol->offline_since);
 	while (done < count) {
 		u64 pos = off + done;
 

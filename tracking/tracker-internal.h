@@ -90,6 +90,9 @@ struct fm_store {
  * @durable_seq: every mark request up to this one is on the store
  * @first_dirtied: in-memory copy of the slot's timestamp
  * @last_dirtied: in-memory copy of the slot's timestamp
+ * @offline_since: in-memory copy of the slot's timestamp
+ * @flags: in-memory copy of the slot's FM_SLOT_* flags
+ * @counters: in-memory copy of the slot's counters
  * @dirty: set bits, readable without a lock (status)
  * @kobj: .../volumes/<name>/
  * @kobj_done: completed when @kobj is released
@@ -112,6 +115,9 @@ struct fm_tracker_volume {
 	u64 durable_seq;
 	u64 first_dirtied;
 	u64 last_dirtied;
+	u64 offline_since;
+	u32 flags;
+	u64 counters[FM_CNT_NR];
 	atomic64_t dirty;
 
 	struct kobject kobj;
@@ -147,6 +153,7 @@ int fm_store_delete_slot(struct fm_store *store, u32 index);
 int fm_volume_load(struct fm_tracker_volume *vol, const char **error);
 void fm_volume_unload(struct fm_tracker_volume *vol);
 int fm_volume_sync(struct fm_tracker_volume *vol, u64 target);
+int fm_volume_write_header(struct fm_tracker_volume *vol);
 
 /* sysfs.c */
 int fm_sysfs_store_add(struct fm_store *store);

@@ -77,6 +77,9 @@ int fm_volume_load(struct fm_tracker_volume *vol, const char **error)
 			store->name, vol->name, garbage);
 	vol->first_dirtied = s->first_dirtied;
 	vol->last_dirtied = s->last_dirtied;
+	vol->offline_since = s->offline_since;
+	vol->flags = s->flags;
+	memcpy(vol->counters, s->counters, sizeof(vol->counters));
 	atomic64_set(&vol->dirty, vol->bm.count);
 	return 0;
 
@@ -103,14 +106,11 @@ static int write_changed(struct fm_tracker_volume *vol, u64 *written_seq)
 {
 	struct fm_store *store = vol->store;
 	const struct fm_slot *s = &store->slots[vol->slot];
-	struct fm_slot hdr;
-	u64 leaf, seq, first, last;
+	u64 leaf, seq;
 	int ret;
 
 	spin_lock_irq(&vol->lock);
 	seq = vol->mark_seq;
-	first = vol->first_dirtied;
-	last = vol->last_dirtied;
 	spin_unlock_irq(&vol->lock);
 
 	for (leaf = 0; leaf < vol->bm.nleaves; leaf++) {
@@ -129,15 +129,10 @@ static int write_changed(struct fm_tracker_volume *vol, u64 *written_seq)
 	if (ret)
 		goto fail;
 
-	if (s->first_dirtied != first || s->last_dirtied != last) {
-		hdr = *s;
-		hdr.first_dirtied = first;
-		hdr.last_dirtied = last;
-		/* Timestamps are advisory: a failure here loses no mark. */
-		if (fm_store_write_slot(store, &hdr))
-			pr_warn_ratelimited("store %s: volume %s: timestamps not saved\n",
-					    store->name, vol->name);
-	}
+	/* Timestamps and counters are advisory: a failure loses no mark. */
+	if (fm_volume_write_header(vol))
+		pr_warn_ratelimited("store %s: volume %s: slot header not updated\n",
+				    store->name, vol->name);
 	*written_seq = seq;
 	return 0;
 
@@ -151,6 +146,121 @@ fail:
 			   store->name, vol->name, ret);
 	return ret;
 }
+
+/**
+ * fm_volume_write_header() - write the slot header if memory moved on
+ * @vol: the volume
+ *
+ * Context: process context, may sleep; caller holds store->io_lock.
+ */
+int fm_volume_write_header(struct fm_tracker_volume *vol)
+{
+	struct fm_store *store = vol->store;
+	struct fm_slot hdr = store->slots[vol->slot];
+
+	lockdep_assert_held(&store->io_lock);
+	spin_lock_irq(&vol->lock);
+	hdr.first_dirtied = vol->first_dirtied;
+	hdr.last_dirtied = vol->last_dirtied;
+	hdr.offline_since = vol->offline_since;
+	hdr.flags = vol->flags;
+	memcpy(hdr.counters, vol->counters, sizeof(hdr.counters));
+	spin_unlock_irq(&vol->lock);
+	if (!memcmp(&hdr, &store->slots[vol->slot], sizeof(hdr)))
+		return 0;
+	return fm_store_write_slot(store, &hdr);
+}
+
+/* Change the in-memory header fields under vol->lock, then write them. */
+static int update_header(struct fm_tracker_volume *vol, u32 set, u32 clear,
+			 const u64 *offline_since)
+{
+	int ret;
+
+	spin_lock_irq(&vol->lock);
+	vol->flags = (vol->flags | set) & ~clear;
+	if (offline_since)
+		vol->offline_since = *offline_since;
+	spin_unlock_irq(&vol->lock);
+	mutex_lock(&vol->store->io_lock);
+	ret = fm_volume_write_header(vol);
+	mutex_unlock(&vol->store->io_lock);
+	return ret;
+}
+
+/**
+ * fm_tracker_set_flags() - set and clear slot flags, durably
+ * @vol: an attached volume
+ * @set: FM_SLOT_ACTIVE and/or FM_SLOT_FULL_RESYNC to set
+ * @clear: the same, to clear
+ *
+ * Context: process context, may sleep (metadata I/O).
+ */
+int fm_tracker_set_flags(struct fm_tracker_volume *vol, u32 set, u32 clear)
+{
+	const u32 settable = FM_SLOT_ACTIVE | FM_SLOT_FULL_RESYNC;
+
+	if ((set | clear) & ~settable)
+		return -EINVAL;
+	return update_header(vol, set, clear, NULL);
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_set_flags, FORKMIRROR);
+
+/**
+ * fm_tracker_set_offline_since() - record since when the backup is offline
+ * @vol: an attached volume
+ * @t: Unix seconds, 0 when the backup is back
+ *
+ * Context: process context, may sleep (metadata I/O).
+ */
+int fm_tracker_set_offline_since(struct fm_tracker_volume *vol, u64 t)
+{
+	return update_header(vol, 0, 0, &t);
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_set_offline_since, FORKMIRROR);
+
+/**
+ * fm_tracker_count() - add to one of the slot's counters
+ * @vol: an attached volume
+ * @counter: an enum fm_slot_counter
+ * @delta: what to add
+ *
+ * Kept in memory; written with the next slot header write.
+ *
+ * Context: any context but hard irq; never sleeps.
+ */
+void fm_tracker_count(struct fm_tracker_volume *vol, unsigned int counter, u64 delta)
+{
+	unsigned long flags;
+
+	if (counter >= FM_CNT_NR)
+		return;
+	spin_lock_irqsave(&vol->lock, flags);
+	vol->counters[counter] += delta;
+	spin_unlock_irqrestore(&vol->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_count, FORKMIRROR);
+
+/**
+ * fm_tracker_get_info() - timestamps, flags and counters of a volume
+ * @vol: an attached volume
+ * @info: filled in
+ *
+ * Context: any context but hard irq; memory only, never sleeps.
+ */
+void fm_tracker_get_info(struct fm_tracker_volume *vol, struct fm_tracker_info *info)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vol->lock, flags);
+	info->flags = vol->flags;
+	info->first_dirtied = vol->first_dirtied;
+	info->last_dirtied = vol->last_dirtied;
+	info->offline_since = vol->offline_since;
+	memcpy(info->counters, vol->counters, sizeof(info->counters));
+	spin_unlock_irqrestore(&vol->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_get_info, FORKMIRROR);
 
 /**
  * fm_volume_sync() - make every change up to mark sequence target durable

@@ -30,6 +30,12 @@ static inline u32 fm_crc32c(const void *p, size_t len)
 	return ~crc32c(~0U, p, len);
 }
 
+/* Word at a time: the codec checks whole 4 KiB blocks for zeroes. */
+static inline bool fm_all_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
 #define fm_zalloc(size)	kvzalloc(size, GFP_KERNEL)
 #define fm_free(p)	kvfree(p)
 #define fm_sort(base, num, size, cmp) sort(base, num, size, cmp, NULL)

@@ -12,8 +12,11 @@
  *   fm_tracker_attach, fm_tracker_detach, fm_tracker_mark,
  *   fm_tracker_flush: process context (constructor, destructor, message,
  *	worker), may sleep for metadata I/O; never from map or a completion.
- *   fm_tracker_clear, fm_tracker_test, fm_tracker_next_dirty: any context
- *	but hard irq, never sleep (a spinlock, memory only).
+ *   fm_tracker_set_flags, fm_tracker_set_offline_since: process context,
+ *	may sleep (they write the slot header durably).
+ *   fm_tracker_clear, fm_tracker_test, fm_tracker_next_dirty,
+ *   fm_tracker_count, fm_tracker_get_info: any context but hard irq,
+ *	never sleep (a spinlock, memory only).
  *   fm_tracker_dirty_regions, fm_tracker_total_regions: any context,
  *	memory only, no lock; status calls them even when the store hangs.
  * Every call but attach takes an attached volume.
@@ -24,6 +27,7 @@
 #define FORKMIRROR_TRACKER_H
 
 #include <linux/types.h>
+#include <uapi/linux/dm-forkmirror.h>
 
 /* Longest volume name the tracker stores, in bytes. */
 #define FM_TRACKER_NAME_MAX	64
@@ -65,5 +69,28 @@ int fm_tracker_flush(struct fm_tracker_volume *vol);
 bool fm_tracker_test(struct fm_tracker_volume *vol, u64 region);
 /* First marked region at or after from, or the region count. */
 u64 fm_tracker_next_dirty(struct fm_tracker_volume *vol, u64 from);
+
+/**
+ * struct fm_tracker_info - a volume's slot header, as in memory
+ * @flags: FM_SLOT_* flags
+ * @first_dirtied: Unix seconds, 0 when clean
+ * @last_dirtied: Unix seconds, 0 when never dirtied
+ * @offline_since: Unix seconds, 0 when the backup is not offline
+ * @counters: indexed by enum fm_slot_counter
+ */
+struct fm_tracker_info {
+	u32 flags;
+	u64 first_dirtied;
+	u64 last_dirtied;
+	u64 offline_since;
+	u64 counters[FM_CNT_NR];
+};
+
+void fm_tracker_get_info(struct fm_tracker_volume *vol, struct fm_tracker_info *info);
+/* Set/clear FM_SLOT_ACTIVE and FM_SLOT_FULL_RESYNC durably. */
+int fm_tracker_set_flags(struct fm_tracker_volume *vol, u32 set, u32 clear);
+int fm_tracker_set_offline_since(struct fm_tracker_volume *vol, u64 t);
+/* Add to a counter; written with the next slot header write. */
+void fm_tracker_count(struct fm_tracker_volume *vol, unsigned int counter, u64 delta);
 
 #endif /* FORKMIRROR_TRACKER_H */

@@ -54,6 +54,21 @@ cmd attach "$TN" v 8 8000 || fail "reattach failed"
 [ "$(log_byte v 1)" = 04 ] || fail "log byte 1: $(log_byte v 1)"
 [ "$(log_byte v 2)" = 70 ] || fail "log byte 2: $(log_byte v 2)"
 [ "$(log_byte v 3)" = 40 ] || fail "log byte 3: $(log_byte v 3)"
+
+log "slot header fields: flags, offline_since, counters survive a reattach"
+cmd offline v 1764300000 || fail "offline failed"
+cmd flags v 6 0 || fail "flags failed"
+expect_fail cmd flags v 1 0
+cmd count v 0 3 || fail "count failed"
+cmd detach v
+cmd attach "$TN" v 8 8000 || fail "reattach failed"
+[ "$(cat "$SYS/volumes/v/offline_since")" = 1764300000 ] ||
+	fail "offline_since: $(cat "$SYS/volumes/v/offline_since")"
+flags=$(dd if="$SYS/volumes/v/log" bs=1 skip=20 count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+[ "$flags" = 7 ] || fail "log flags: $flags, want 7 (in use, active, full resync)"
+cmd flags v 0 6 || fail "clearing flags failed"
+cmd offline v 0 || fail "clearing offline_since failed"
+[ "$(cat "$SYS/volumes/v/offline_since")" = 0 ] || fail "offline_since not cleared"
 cmd detach_all
 dmsetup remove fm
 rmmod fm_mark_test

@@ -17,6 +17,9 @@
  *	mark NAME FIRST COUNT
  *	clear NAME FIRST COUNT
  *	flush NAME
+ *	flags NAME SET CLEAR		(fm_tracker_set_flags)
+ *	offline NAME UNIX_SECONDS	(fm_tracker_set_offline_since)
+ *	count NAME COUNTER DELTA	(fm_tracker_count)
  *	detach NAME
  *	detach_all
  *
@@ -137,8 +140,19 @@ static int run_cmd(char *buf)
 	}
 	if (!strcmp(verb, "flush"))
 		return fm_tracker_flush(h->vol);
+	if (!strcmp(verb, "offline")) {
+		if (sscanf(buf, "%*s %*s %llu", &first) != 1)
+			return -EINVAL;
+		return fm_tracker_set_offline_since(h->vol, first);
+	}
 	if (sscanf(buf, "%*s %*s %llu %llu", &first, &count) != 2)
 		return -EINVAL;
+	if (!strcmp(verb, "flags"))
+		return fm_tracker_set_flags(h->vol, first, count);
+	if (!strcmp(verb, "count")) {
+		fm_tracker_count(h->vol, first, count);
+		return 0;
+	}
 	if (!strcmp(verb, "mark"))
 		return fm_tracker_mark(h->vol, first, count);
 	if (!strcmp(verb, "clear")) {

@@ -45,6 +45,17 @@ static inline bool is_power_of_2(unsigned long n)
 
 u32 fm_crc32c(const void *p, size_t len);
 
+static inline bool fm_all_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 #define EXPORT_SYMBOL_NS_GPL(sym, ns)
 
 #define fm_zalloc(size)	calloc(1, size)
