@@ -16,6 +16,14 @@
 
 #define DM_MSG_PREFIX "forkmirror"
 
+/* A volume's state, as status and sysfs print it (see fm_state_name()). */
+enum fm_state {
+	FM_STATE_IN_SYNC,
+	FM_STATE_TRACKING,
+	FM_STATE_RESYNCING,
+	FM_STATE_FAILED,
+};
+
 /**
  * struct fm_target - one forkmirror target instance (one table's volume)
  * @ti: the dm target
@@ -28,9 +36,10 @@
  * @total_regions: number of regions covering the volume
  * @backup_errors: failed writes to the backup, counted in the fork worker
  * @primary_errors: failed I/O on the primary, counted in end_io
+ * @state: the volume's state; read without a lock (READ_ONCE)
  *
- * Every field but the counters is set in the constructor and read-only
- * afterwards, so the I/O path and status take no lock.
+ * Every field but the counters and the state is set in the constructor
+ * and read-only afterwards, so the I/O path and status take no lock.
  */
 struct fm_target {
 	struct dm_target *ti;
@@ -42,6 +51,7 @@ struct fm_target {
 	u64 total_regions;
 	atomic64_t backup_errors;
 	atomic64_t primary_errors;
+	enum fm_state state;
 };
 
 /**

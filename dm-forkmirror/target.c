@@ -172,6 +172,7 @@ static void fm_dtr(struct dm_target *ti)
 {
 	struct fm_target *fmt = ti->private;
 
+	fm_tracker_deactivate(fmt->vol, fmt);
 	fm_tracker_detach(fmt->vol);
 	fm_put_devices(fmt);
 	kfree(fmt);
@@ -212,6 +213,80 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 
 /*
  *---------------------------------------------------------------
+ * Resume and the volume's sysfs files
+ *---------------------------------------------------------------
+ */
+
+static const char *fm_state_name(enum fm_state state)
+{
+	switch (state) {
+	case FM_STATE_IN_SYNC:
+		return "in_sync";
+	case FM_STATE_TRACKING:
+		return "tracking";
+	case FM_STATE_RESYNCING:
+		return "resyncing";
+	case FM_STATE_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+/* /sys/fs/forkmirror/<store>/volumes/<volume>/state */
+static ssize_t fm_sysfs_state_show(void *data, char *buf)
+{
+	struct fm_target *fmt = data;
+
+	return sysfs_emit(buf, "%s\n", fm_state_name(READ_ONCE(fmt->state)));
+}
+
+/*
+ * .../resync: any write asks for a resync. A volume in sync with nothing
+ * marked has nothing to copy, so the request is done at once; copying
+ * marked regions comes with the resync workers.
+ */
+static ssize_t fm_sysfs_resync_store(void *data, const char *buf, size_t len)
+{
+	struct fm_target *fmt = data;
+
+	if (READ_ONCE(fmt->state) == FM_STATE_IN_SYNC &&
+	    !fm_tracker_dirty_regions(fmt->vol))
+		return len;
+	DMWARN_LIMIT("%s: resync of marked regions is not supported yet",
+		     dm_device_name(dm_table_get_md(fmt->ti->table)));
+	return -EOPNOTSUPP;
+}
+
+static struct fm_tracker_attr fm_sysfs_state = {
+	.attr = { .name = "state", .mode = 0444 },
+	.show = fm_sysfs_state_show,
+};
+
+static struct fm_tracker_attr fm_sysfs_resync = {
+	.attr = { .name = "resync", .mode = 0200 },
+	.store = fm_sysfs_resync_store,
+};
+
+static struct fm_tracker_attr *const fm_sysfs_attrs[] = {
+	&fm_sysfs_state,
+	&fm_sysfs_resync,
+	NULL,
+};
+
+/*
+ * The constructor checked and reserved everything; preresume only hands
+ * the volume over from the previous table and cannot fail.
+ */
+static int fm_preresume(struct dm_target *ti)
+{
+	struct fm_target *fmt = ti->private;
+
+	fm_tracker_activate(fmt->vol, fm_sysfs_attrs, fmt);
+	return 0;
+}
+
+/*
+ *---------------------------------------------------------------
  * Status and messages
  *---------------------------------------------------------------
  */
@@ -239,7 +314,7 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 	switch (type) {
 	case STATUSTYPE_INFO:
 		DMEMIT("%s %llu/%llu %llu/%llu %u %lld %lld %s %u",
-		       "in_sync",
+		       fm_state_name(READ_ONCE(fmt->state)),
 		       (unsigned long long)fm_tracker_dirty_regions(fmt->vol),
 		       (unsigned long long)fmt->total_regions,
 		       0ULL, 0ULL, 0U,
@@ -300,6 +375,7 @@ static struct target_type fm_target_type = {
 	.module = THIS_MODULE,
 	.ctr = fm_ctr,
 	.dtr = fm_dtr,
+	.preresume = fm_preresume,
 	.map = fm_map,
 	.end_io = fm_end_io,
 	.status = fm_status,

@@ -285,32 +285,58 @@ void fm_bitmap_store_leaf(const struct fm_bitmap *bm, u64 leaf, void *buf)
 }
 EXPORT_SYMBOL_NS_GPL(fm_bitmap_store_leaf, FORKMIRROR);
 
-u64 fm_bitmap_load_leaf(struct fm_bitmap *bm, u64 leaf, const void *buf)
+/*
+ * Drop the bits of leaf's words past nbits, recount the leaf and its
+ * summary bit; return how many bits were dropped.
+ */
+static u64 settle_leaf(struct fm_bitmap *bm, u64 leaf)
 {
-	const __le64 *in = buf;
 	u64 *w = bm->leaves[leaf];
 	u64 base = leaf * FM_BITS_PER_BLOCK, garbage = 0;
 	unsigned int i, n = 0;
 
 	for (i = 0; i < FM_WORDS_PER_LEAF; i++) {
-		u64 v = le64_to_cpu(in[i]);
 		u64 bit0 = base + (u64)i * 64;
 
 		if (bit0 >= bm->nbits) {
-			garbage += fm_popcount64(v);
-			v = 0;
+			garbage += fm_popcount64(w[i]);
+			w[i] = 0;
 		} else if (bm->nbits - bit0 < 64) {
 			u64 keep = word_mask(0, bm->nbits - bit0);
 
-			garbage += fm_popcount64(v & ~keep);
-			v &= keep;
+			garbage += fm_popcount64(w[i] & ~keep);
+			w[i] &= keep;
 		}
-		w[i] = v;
-		n += fm_popcount64(v);
+		n += fm_popcount64(w[i]);
 	}
 	bm->count = bm->count - bm->leaf_count[leaf] + n;
 	bm->leaf_count[leaf] = n;
 	summary_update(bm, leaf);
 	return garbage;
 }
+
+u64 fm_bitmap_load_leaf(struct fm_bitmap *bm, u64 leaf, const void *buf)
+{
+	const __le64 *in = buf;
+	u64 *w = bm->leaves[leaf];
+	unsigned int i;
+
+	for (i = 0; i < FM_WORDS_PER_LEAF; i++)
+		w[i] = le64_to_cpu(in[i]);
+	return settle_leaf(bm, leaf);
+}
 EXPORT_SYMBOL_NS_GPL(fm_bitmap_load_leaf, FORKMIRROR);
+
+u64 fm_bitmap_copy(struct fm_bitmap *dst, const struct fm_bitmap *src)
+{
+	u64 leaf, n = min(dst->nleaves, src->nleaves), dropped = 0;
+
+	for (leaf = 0; leaf < n; leaf++) {
+		memcpy(dst->leaves[leaf], src->leaves[leaf], FM_BLOCK_SIZE);
+		dropped += settle_leaf(dst, leaf);
+	}
+	for (; leaf < src->nleaves; leaf++)
+		dropped += src->leaf_count[leaf];
+	return dropped;
+}
+EXPORT_SYMBOL_NS_GPL(fm_bitmap_copy, FORKMIRROR);

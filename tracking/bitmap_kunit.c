@@ -257,6 +257,67 @@ static void fm_bitmap_media(struct kunit *test)
 	fm_bitmap_free(&bm);
 }
 
+/* Copying into a bitmap of another size: a volume growing or shrinking. */
+struct copy_case {
+	const char *desc;
+	u64 src_bits;
+	u64 dst_bits;
+	u64 dropped;
+};
+
+/* Bits set in every source (all its leaves' ends, and its last bit). */
+static const u64 copy_marks[] = {
+	0, 1, 63, 64, FM_BITS_PER_BLOCK - 1, FM_BITS_PER_BLOCK,
+	2 * FM_BITS_PER_BLOCK + 5,
+};
+
+static const struct copy_case copy_cases[] = {
+	{ "same size", 2 * FM_BITS_PER_BLOCK + 6, 2 * FM_BITS_PER_BLOCK + 6, 0 },
+	{ "grow within the last leaf", 2 * FM_BITS_PER_BLOCK + 6,
+	  2 * FM_BITS_PER_BLOCK + 100, 0 },
+	{ "grow by many leaves", 2 * FM_BITS_PER_BLOCK + 6,
+	  40 * FM_BITS_PER_BLOCK + 1, 0 },
+	{ "shrink to a leaf boundary", 2 * FM_BITS_PER_BLOCK + 6,
+	  2 * FM_BITS_PER_BLOCK, 1 },
+	{ "shrink inside a leaf", 2 * FM_BITS_PER_BLOCK + 6, 64, 4 },
+	{ "shrink to one bit", 2 * FM_BITS_PER_BLOCK + 6, 1, 6 },
+};
+
+static void copy_desc(const struct copy_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->desc);
+}
+
+KUNIT_ARRAY_PARAM(fm_bitmap_resize, copy_cases, copy_desc);
+
+static void fm_bitmap_resize(struct kunit *test)
+{
+	const struct copy_case *c = test->param_value;
+	struct fm_bitmap src, dst;
+	u64 i, kept = 0, bit;
+
+	KUNIT_ASSERT_EQ(test, fm_bitmap_init(&src, c->src_bits), 0);
+	KUNIT_ASSERT_EQ(test, fm_bitmap_init(&dst, c->dst_bits), 0);
+	for (i = 0; i < ARRAY_SIZE(copy_marks); i++) {
+		fm_bitmap_set(&src, copy_marks[i], 1);
+		kept += copy_marks[i] < c->dst_bits;
+	}
+	KUNIT_EXPECT_EQ(test, fm_bitmap_copy(&dst, &src), c->dropped);
+	KUNIT_EXPECT_EQ(test, dst.count, kept);
+	for (i = 0; i < ARRAY_SIZE(copy_marks); i++)
+		if (copy_marks[i] < c->dst_bits)
+			KUNIT_EXPECT_TRUE(test, fm_bitmap_test(&dst, copy_marks[i]));
+	/* Nothing else is set, and the summary finds exactly the kept bits. */
+	for (i = 0, bit = fm_bitmap_next_set(&dst, 0); bit < dst.nbits;
+	     bit = fm_bitmap_next_set(&dst, bit + 1))
+		i++;
+	KUNIT_EXPECT_EQ(test, i, kept);
+	/* The source is unchanged. */
+	KUNIT_EXPECT_EQ(test, src.count, (u64)ARRAY_SIZE(copy_marks));
+	fm_bitmap_free(&src);
+	fm_bitmap_free(&dst);
+}
+
 /* A tiny deterministic PRNG, the same in both worlds. */
 static u64 xorshift(u64 *s)
 {
@@ -349,6 +410,7 @@ static struct kunit_case fm_bitmap_cases[] = {
 	KUNIT_CASE(fm_bitmap_basic),
 	KUNIT_CASE(fm_bitmap_leaf_edges),
 	KUNIT_CASE(fm_bitmap_media),
+	KUNIT_CASE_PARAM(fm_bitmap_resize, fm_bitmap_resize_gen_params),
 	KUNIT_CASE(fm_bitmap_model),
 	KUNIT_CASE(fm_bitmap_sparse),
 	{}

@@ -394,6 +394,43 @@ static struct fm_extent *used_extents(struct fm_store *store, u32 *n)
 }
 
 /**
+ * fm_store_alloc_extent() - find room for a bitmap and zero it durably
+ * @store: the store
+ * @need: blocks wanted
+ * @start: the extent's first block
+ * @error: a static message on failure
+ *
+ * The extent belongs to no slot until a slot header naming it is written,
+ * so a crash or a failure before then leaks nothing.
+ *
+ * Context: process context, may sleep; caller holds store->io_lock.
+ */
+int fm_store_alloc_extent(struct fm_store *store, u64 need, u64 *start,
+			  const char **error)
+{
+	struct fm_extent *ext;
+	u32 n = 0;
+	int ret;
+
+	lockdep_assert_held(&store->io_lock);
+	ext = used_extents(store, &n);
+	if (!ext) {
+		*error = "Cannot allocate memory for the tracker store's extents";
+		return -ENOMEM;
+	}
+	ret = fm_extent_alloc(ext, n, &store->layout, need, start);
+	kvfree(ext);
+	if (ret) {
+		*error = "Tracker store has no room for this volume's bitmap";
+		return ret;
+	}
+	ret = zero_blocks(store, *start, need);
+	if (ret)
+		*error = "Cannot write to the tracker device";
+	return ret;
+}
+
+/**
  * fm_store_new_slot() - allocate a slot and its zeroed bitmap extent
  * @store: the store
  * @name: volume name
@@ -413,10 +450,9 @@ int fm_store_new_slot(struct fm_store *store, const char *name, u32 host,
 		      const char **error)
 {
 	u64 need = DIV_ROUND_UP(geom->region_count, (u64)FM_BITS_PER_BLOCK);
-	struct fm_extent *ext;
 	struct fm_slot s;
 	u64 start = 0;
-	u32 i, n = 0;
+	u32 i;
 	int ret;
 
 	lockdep_assert_held(&store->io_lock);
@@ -427,22 +463,9 @@ int fm_store_new_slot(struct fm_store *store, const char *name, u32 host,
 		*error = "Tracker store has no free slot";
 		return -ENOSPC;
 	}
-	ext = used_extents(store, &n);
-	if (!ext) {
-		*error = "Cannot allocate memory for the tracker store's extents";
-		return -ENOMEM;
-	}
-	ret = fm_extent_alloc(ext, n, &store->layout, need, &start);
-	kvfree(ext);
-	if (ret) {
-		*error = "Tracker store has no room for this volume's bitmap";
+	ret = fm_store_alloc_extent(store, need, &start, error);
+	if (ret)
 		return ret;
-	}
-	ret = zero_blocks(store, start, need);
-	if (ret) {
-		*error = "Cannot write to the tracker device";
-		return ret;
-	}
 
 	memset(&s, 0, sizeof(s));
 	s.index = i;

@@ -356,13 +356,19 @@ static ssize_t log_read(struct file *file, struct kobject *kobj,
 			size_t count)
 {
 	struct fm_tracker_volume *vol = container_of(kobj, struct fm_tracker_volume, kobj);
-	u64 bytes = DIV_ROUND_UP(vol->geom.region_count, 8);
-	u64 size = sizeof(struct fm_log_header) + bytes;
 	struct fm_log_header h;
 	size_t done = 0;
+	u64 size;
 
-	if (off < 0 || off >= size)
+	if (off < 0)
 		return 0;
+	/* The geometry changes when the volume is resized, under vol->lock. */
+	spin_lock_irq(&vol->lock);
+	size = sizeof(h) + DIV_ROUND_UP(vol->geom.region_count, 8);
+	if (off >= size) {
+		spin_unlock_irq(&vol->lock);
+		return 0;
+	}
 	count = min_t(u64, count, size - off);
 
 	memset(&h, 0, sizeof(h));
@@ -372,8 +378,6 @@ static ssize_t log_read(struct file *file, struct kobject *kobj,
 	h.region_sectors = cpu_to_le32(vol->geom.region_sectors);
 	h.region_count = cpu_to_le64(vol->geom.region_count);
 	h.volume_sectors = cpu_to_le64(vol->geom.volume_sectors);
-
-	spin_lock_irq(&vol->lock);
 	h.seq = cpu_to_le64(vol->mark_seq);
 	h.dirty_count = cpu_to_le64(vol->bm.count);
 	h.flags = cpu_to_le32(vol->flags);
@@ -425,16 +429,61 @@ static const struct attribute_group *fm_vol_groups[] = {
 	NULL,
 };
 
+/* The target's file behind attr, or NULL. Caller holds vol->bind_lock. */
+static struct fm_tracker_attr *target_attr(struct fm_tracker_volume *vol,
+					   struct attribute *attr)
+{
+	struct fm_tracker_attr *const *a;
+
+	lockdep_assert_held(&vol->bind_lock);
+	for (a = vol->target_attrs; a && *a; a++)
+		if (&(*a)->attr == attr)
+			return *a;
+	return NULL;
+}
+
 static ssize_t fm_vol_attr_show(struct kobject *kobj, struct attribute *attr,
 				char *buf)
 {
-	struct fm_vol_attr *a = container_of(attr, struct fm_vol_attr, attr);
+	struct fm_tracker_volume *vol = container_of(kobj, struct fm_tracker_volume, kobj);
+	struct fm_tracker_attr *ta;
+	ssize_t ret;
 
-	return a->show(container_of(kobj, struct fm_tracker_volume, kobj), buf);
+	mutex_lock(&vol->bind_lock);
+	ta = target_attr(vol, attr);
+	if (ta) {
+		ret = -ENODEV;
+		if (vol->target_data && ta->show)
+			ret = ta->show(vol->target_data, buf);
+		mutex_unlock(&vol->bind_lock);
+		return ret;
+	}
+	mutex_unlock(&vol->bind_lock);
+	return container_of(attr, struct fm_vol_attr, attr)->show(vol, buf);
+}
+
+/* Only the target's files are writable. */
+static ssize_t fm_vol_attr_store(struct kobject *kobj, struct attribute *attr,
+				 const char *buf, size_t len)
+{
+	struct fm_tracker_volume *vol = container_of(kobj, struct fm_tracker_volume, kobj);
+	struct fm_tracker_attr *ta;
+	ssize_t ret = -EIO;
+
+	mutex_lock(&vol->bind_lock);
+	ta = target_attr(vol, attr);
+	if (ta) {
+		ret = -ENODEV;
+		if (vol->target_data && ta->store)
+			ret = ta->store(vol->target_data, buf, len);
+	}
+	mutex_unlock(&vol->bind_lock);
+	return ret;
 }
 
 static const struct sysfs_ops fm_vol_sysfs_ops = {
 	.show = fm_vol_attr_show,
+	.store = fm_vol_attr_store,
 };
 
 static void fm_vol_kobj_release(struct kobject *kobj)
@@ -468,3 +517,73 @@ void fm_sysfs_volume_del(struct fm_tracker_volume *vol)
 	kobject_put(&vol->kobj);
 	wait_for_completion(&vol->kobj_done);
 }
+
+/**
+ * fm_tracker_activate() - make a table the volume's active one
+ * @vol: an attached volume
+ * @attrs: the target's files, NULL-terminated
+ * @data: the table's data, passed to the files' callbacks
+ *
+ * The files are created on the first activation; the dispatch knows them
+ * (target_attrs) before they exist, so no callback ever sees a half-made
+ * file. A file that cannot be created is logged and left out: preresume
+ * must not fail.
+ *
+ * Context: process context, may sleep.
+ */
+void fm_tracker_activate(struct fm_tracker_volume *vol,
+			 struct fm_tracker_attr *const *attrs, void *data)
+{
+	struct fm_tracker_attr *const *a;
+
+	mutex_lock(&vol->files_lock);
+	if (!vol->target_attrs) {
+		mutex_lock(&vol->bind_lock);
+		vol->target_attrs = attrs;
+		mutex_unlock(&vol->bind_lock);
+		for (a = attrs; *a; a++)
+			if (sysfs_create_file(&vol->kobj, &(*a)->attr))
+				pr_warn("volume %s: cannot create sysfs file %s\n",
+					vol->name, (*a)->attr.name);
+	}
+	mutex_lock(&vol->bind_lock);
+	vol->target_data = data;
+	mutex_unlock(&vol->bind_lock);
+	mutex_unlock(&vol->files_lock);
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_activate, FORKMIRROR);
+
+/**
+ * fm_tracker_deactivate() - a table goes away
+ * @vol: an attached volume
+ * @data: the table's data
+ *
+ * When the table is still the active one (no other table took the volume
+ * over), its files are removed; once this returns no callback runs with
+ * @data.
+ *
+ * Context: process context, may sleep.
+ */
+void fm_tracker_deactivate(struct fm_tracker_volume *vol, void *data)
+{
+	struct fm_tracker_attr *const *a;
+
+	mutex_lock(&vol->files_lock);
+	mutex_lock(&vol->bind_lock);
+	if (!data || vol->target_data != data) {
+		mutex_unlock(&vol->bind_lock);
+		goto out;
+	}
+	vol->target_data = NULL;
+	mutex_unlock(&vol->bind_lock);
+
+	/* Waits for callbacks in flight; they may take bind_lock. */
+	for (a = vol->target_attrs; *a; a++)
+		sysfs_remove_file(&vol->kobj, &(*a)->attr);
+	mutex_lock(&vol->bind_lock);
+	vol->target_attrs = NULL;
+	mutex_unlock(&vol->bind_lock);
+out:
+	mutex_unlock(&vol->files_lock);
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_deactivate, FORKMIRROR);

@@ -94,6 +94,10 @@ struct fm_store {
  * @flags: in-memory copy of the slot's FM_SLOT_* flags
  * @counters: in-memory copy of the slot's counters
  * @dirty: set bits, readable without a lock (status)
+ * @bind_lock: guards @target_data; held around the target's callbacks
+ * @target_data: the active table's data, NULL when none is active
+ * @files_lock: serialises creating and removing the target's files
+ * @target_attrs: the target's files, once created (set under both locks)
  * @kobj: .../volumes/<name>/
  * @kobj_done: completed when @kobj is released
  * @name: the volume's stable name
@@ -120,6 +124,13 @@ struct fm_tracker_volume {
 	u64 counters[FM_CNT_NR];
 	atomic64_t dirty;
 
+	/* Guards target_data; held around the target's callbacks. */
+	struct mutex bind_lock;
+	void *target_data;
+	/* Serialises creating and removing the target's files. */
+	struct mutex files_lock;
+	struct fm_tracker_attr *const *target_attrs;
+
 	struct kobject kobj;
 	struct completion kobj_done;
 	char name[FM_NAME_MAX + 1];
@@ -144,6 +155,8 @@ struct fm_store *fm_store_create(dev_t dev, const char **error);
 void fm_store_destroy(struct fm_store *store);
 int fm_store_write_slot(struct fm_store *store, const struct fm_slot *slot);
 int fm_store_find_slot(struct fm_store *store, const char *name, u32 host);
+int fm_store_alloc_extent(struct fm_store *store, u64 need, u64 *start,
+			  const char **error);
 int fm_store_new_slot(struct fm_store *store, const char *name, u32 host,
 		      const struct fm_geom *geom, struct fm_slot *out,
 		      const char **error);
@@ -154,6 +167,8 @@ int fm_volume_load(struct fm_tracker_volume *vol, const char **error);
 void fm_volume_unload(struct fm_tracker_volume *vol);
 int fm_volume_sync(struct fm_tracker_volume *vol, u64 target);
 int fm_volume_write_header(struct fm_tracker_volume *vol);
+int fm_volume_resize(struct fm_tracker_volume *vol, u64 volume_sectors,
+		     const char **error);
 
 /* sysfs.c */
 int fm_sysfs_store_add(struct fm_store *store);

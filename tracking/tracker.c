@@ -81,9 +81,15 @@ static int fm_volume_reattach(struct fm_tracker_volume *vol,
 		*error = "Volume is attached with a different region size";
 		return -EINVAL;
 	}
-	if (vol->geom.volume_sectors != req->volume_sectors) {
-		*error = "Volume is attached with a different length";
+	if (req->volume_sectors < vol->geom.volume_sectors) {
+		*error = "Cannot shrink a live volume; remove the device first";
 		return -EINVAL;
+	}
+	if (req->volume_sectors > vol->geom.volume_sectors) {
+		int ret = fm_volume_resize(vol, req->volume_sectors, error);
+
+		if (ret)
+			return ret;
 	}
 	vol->attached++;
 	return 0;
@@ -91,7 +97,9 @@ static int fm_volume_reattach(struct fm_tracker_volume *vol,
 
 /*
  * Find this host's slot of the name, or create it; check it against the
- * request; bump its generation. Caller holds store->io_lock.
+ * request; bump its generation. The volume's geometry becomes the slot's
+ * (the caller resizes it to the request afterwards). Caller holds
+ * store->io_lock.
  */
 static int fm_volume_take_slot(struct fm_tracker_volume *vol,
 			       const char **error)
@@ -113,12 +121,12 @@ static int fm_volume_take_slot(struct fm_tracker_volume *vol,
 		*error = "Volume's slot in the tracker store has a different region size";
 		return -EINVAL;
 	}
-	if (fm_bitmap_blocks_needed(vol->geom.volume_sectors, s.region_sectors) >
-	    s.bitmap_blocks) {
-		*error = "Volume is larger than its slot's bitmap space in the tracker store";
-		return -ENOSPC;
+	/* The codec checked that the slot's bitmap covers its length. */
+	ret = fm_geom_init(&vol->geom, s.volume_sectors, s.region_sectors);
+	if (ret) {
+		*error = "Volume's slot in the tracker store has an invalid length";
+		return ret;
 	}
-	s.volume_sectors = vol->geom.volume_sectors;
 	s.generation++;
 	s.counters[FM_CNT_ATTACHES]++;
 	ret = fm_store_write_slot(store, &s);
@@ -148,6 +156,8 @@ static struct fm_tracker_volume *fm_volume_create(struct fm_store *store,
 	vol->owner = req->owner;
 	vol->attached = 1;
 	spin_lock_init(&vol->lock);
+	mutex_init(&vol->bind_lock);
+	mutex_init(&vol->files_lock);
 	ret = fm_geom_init(&vol->geom, req->volume_sectors, req->region_sectors);
 	if (ret) {
 		*error = "Volume size or region size out of the tracker's range";
@@ -161,6 +171,11 @@ static struct fm_tracker_volume *fm_volume_create(struct fm_store *store,
 	mutex_unlock(&store->io_lock);
 	if (ret)
 		goto free_vol;
+	if (vol->geom.volume_sectors != req->volume_sectors) {
+		ret = fm_volume_resize(vol, req->volume_sectors, error);
+		if (ret)
+			goto unload;
+	}
 
 	ret = fm_sysfs_volume_add(vol);
 	if (ret) {

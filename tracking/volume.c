@@ -99,6 +99,143 @@ void fm_volume_unload(struct fm_tracker_volume *vol)
 }
 
 /*
+ * Write the bitmap of a resize: leaves of the bitmap in force, zeros past
+ * its end, to the extent starting at start, then flush.
+ */
+static int write_resized(struct fm_tracker_volume *vol, u64 start, u64 nleaves)
+{
+	struct fm_store *store = vol->store;
+	u64 leaf;
+	int ret;
+
+	for (leaf = 0; leaf < nleaves; leaf++) {
+		spin_lock_irq(&vol->lock);
+		if (leaf < vol->bm.nleaves)
+			fm_bitmap_store_leaf(&vol->bm, leaf, store->leaf_buf);
+		else
+			memset(store->leaf_buf, 0, FM_BLOCK_SIZE);
+		spin_unlock_irq(&vol->lock);
+		ret = fm_backend_write(store, start + leaf, store->leaf_buf);
+		if (ret)
+			goto fail;
+		cond_resched();
+	}
+	ret = fm_backend_commit(store);
+	if (!ret)
+		return 0;
+fail:
+	fm_backend_forget(store, start, nleaves);
+	return ret;
+}
+
+/**
+ * fm_volume_resize() - give an attached volume a new length
+ * @vol: the volume
+ * @volume_sectors: its new length
+ * @error: a static message on failure
+ *
+ * The bitmap of the new length is written whole, from memory, to the
+ * slot's extent when it is large enough or to a new zeroed extent
+ * otherwise, and flushed; only then does a slot header write put the new
+ * length (and extent) in force. A crash at any point leaves either the
+ * old header over the old bits or the new header over a complete copy,
+ * and a failure changes nothing. Shrinking is refused while a region past
+ * the new end is marked. Marks may run meanwhile: they wait for io_lock
+ * and land in the new bitmap, which takes every bit over under vol->lock.
+ *
+ * Context: process context, may sleep; caller holds fm_registry_lock.
+ * Return: 0 or a negative errno with *error set.
+ */
+int fm_volume_resize(struct fm_tracker_volume *vol, u64 volume_sectors,
+		     const char **error)
+{
+	struct fm_store *store = vol->store;
+	unsigned long *dirty, *old_dirty;
+	struct fm_bitmap bm, old_bm;
+	struct fm_geom geom;
+	struct fm_slot s;
+	u64 start, dropped;
+	int ret;
+
+	lockdep_assert_held(&fm_registry_lock);
+	ret = fm_geom_init(&geom, volume_sectors, vol->geom.region_sectors);
+	if (ret) {
+		*error = "Volume size out of the tracker's range";
+		return ret;
+	}
+	ret = fm_bitmap_init(&bm, geom.region_count);
+	if (ret) {
+		*error = "Cannot allocate the volume's bitmap";
+		return ret;
+	}
+	dirty = bitmap_zalloc(bm.nleaves, GFP_KERNEL);
+	if (!dirty) {
+		*error = "Cannot allocate the volume's bitmap";
+		ret = -ENOMEM;
+		goto free_bitmap;
+	}
+
+	mutex_lock(&store->io_lock);
+	if (geom.region_count < vol->geom.region_count &&
+	    fm_tracker_next_dirty(vol, geom.region_count) < vol->geom.region_count) {
+		*error = "Cannot shrink the volume: regions past the new end are dirty";
+		ret = -EBUSY;
+		goto unlock;
+	}
+	s = store->slots[vol->slot];
+	start = s.bitmap_block;
+	if (bm.nleaves > s.bitmap_blocks) {
+		ret = fm_store_alloc_extent(store, bm.nleaves, &start, error);
+		if (ret)
+			goto unlock;
+	}
+	ret = write_resized(vol, start, bm.nleaves);
+	if (ret) {
+		*error = "Cannot write the volume's bitmap to the tracker device";
+		goto unlock;
+	}
+	s.volume_sectors = geom.volume_sectors;
+	if (start != s.bitmap_block) {
+		s.bitmap_block = start;
+		s.bitmap_blocks = bm.nleaves;
+	}
+	ret = fm_store_write_slot(store, &s);
+	if (ret) {
+		*error = "Cannot write the volume's slot header to the tracker device";
+		goto unlock;
+	}
+
+	spin_lock_irq(&vol->lock);
+	dropped = fm_bitmap_copy(&bm, &vol->bm);
+	bitmap_copy(dirty, vol->dirty_leaves, min(bm.nleaves, vol->bm.nleaves));
+	old_bm = vol->bm;
+	old_dirty = vol->dirty_leaves;
+	vol->bm = bm;
+	vol->dirty_leaves = dirty;
+	vol->geom = geom;
+	atomic64_set(&vol->dirty, vol->bm.count);
+	spin_unlock_irq(&vol->lock);
+	mutex_unlock(&store->io_lock);
+
+	if (dropped)
+		pr_err("store %s: volume %s: %llu marks past the new end dropped\n",
+		       store->name, vol->name, dropped);
+	pr_info("store %s: volume %s resized to %llu sectors (%llu regions), bitmap blocks %llu+%llu\n",
+		store->name, vol->name, geom.volume_sectors, geom.region_count,
+		s.bitmap_block, s.bitmap_blocks);
+	bitmap_free(old_dirty);
+	fm_bitmap_free(&old_bm);
+	return 0;
+
+unlock:
+	mutex_unlock(&store->io_lock);
+	bitmap_free(dirty);
+free_bitmap:
+	fm_bitmap_free(&bm);
+	return ret;
+}
+
+/*
  * Write the changed leaves (and, if the timestamps moved, the slot
  * header) and flush. Caller holds store->io_lock.
  */

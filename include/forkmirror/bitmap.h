@@ -87,4 +87,11 @@ bool fm_bitmap_next_extent(const struct fm_bitmap *bm, u64 from, u64 max_len,
 void fm_bitmap_store_leaf(const struct fm_bitmap *bm, u64 leaf, void *buf);
 u64 fm_bitmap_load_leaf(struct fm_bitmap *bm, u64 leaf, const void *buf);
 
+/*
+ * Copy src into dst, a freshly initialised bitmap of any size (a volume
+ * that grows or shrinks): bits past dst's nbits are dropped and their
+ * number returned. Never sleeps.
+ */
+u64 fm_bitmap_copy(struct fm_bitmap *dst, const struct fm_bitmap *src);
+
 #endif /* FORKMIRROR_BITMAP_H */

@@ -14,6 +14,8 @@
  *	worker), may sleep for metadata I/O; never from map or a completion.
  *   fm_tracker_set_flags, fm_tracker_set_offline_since: process context,
  *	may sleep (they write the slot header durably).
+ *   fm_tracker_activate, fm_tracker_deactivate: process context (preresume,
+ *	destructor), may sleep; no metadata I/O.
  *   fm_tracker_clear, fm_tracker_test, fm_tracker_next_dirty,
  *   fm_tracker_count, fm_tracker_get_info: any context but hard irq,
  *	never sleep (a spinlock, memory only).
@@ -92,5 +94,34 @@ int fm_tracker_set_flags(struct fm_tracker_volume *vol, u32 set, u32 clear);
 int fm_tracker_set_offline_since(struct fm_tracker_volume *vol, u64 t);
 /* Add to a counter; written with the next slot header write. */
 void fm_tracker_count(struct fm_tracker_volume *vol, unsigned int counter, u64 delta);
+
+/**
+ * struct fm_tracker_attr - a file the target adds to its volume's
+ *	directory, /sys/fs/forkmirror/<store>/volumes/<volume>/
+ * @attr: name and mode
+ * @show: prints the file; @data is the active table's
+ * @store: takes a write; @data is the active table's
+ *
+ * Callbacks run in process context under the volume's bind lock, which
+ * fm_tracker_deactivate() takes: once it returns, no callback runs with
+ * that table's data. A file read or written while no table is active
+ * fails with -ENODEV.
+ */
+struct fm_tracker_attr {
+	struct attribute attr;
+	ssize_t (*show)(void *data, char *buf);
+	ssize_t (*store)(void *data, const char *buf, size_t len);
+};
+
+/*
+ * Preresume: hand the volume over to the table whose data this is (the
+ * previous table's detach comes later) and create its files on the first
+ * call (NULL-terminated @attrs, the same for every table of the volume).
+ * Never fails: a file that cannot be created is logged and left out.
+ */
+void fm_tracker_activate(struct fm_tracker_volume *vol,
+			 struct fm_tracker_attr *const *attrs, void *data);
+/* Destructor: stop using the table's data if it is still the active one. */
+void fm_tracker_deactivate(struct fm_tracker_volume *vol, void *data);
 
 #endif /* FORKMIRROR_TRACKER_H */

@@ -27,6 +27,8 @@ check_m() {
 	sysval volumes/m/dirty_regions 5
 	sysval volumes/m/total_regions 125
 	sysval volumes/m/dm_device fmm
+	sysval volumes/m/state in_sync
+	expect_fail sh -c "echo 1 >$SYS/volumes/m/resync"
 	[ "$(log_byte m 0)" = f8 ] || fail "m: log byte 0 is $(log_byte m 0), want f8"
 	[ "$(log_byte m 1)" = 00 ] || fail "m: log byte 1 is $(log_byte m 1)"
 	magic=$(dd if="$SYS/volumes/m/log" bs=8 count=1 2>/dev/null)
@@ -50,6 +52,30 @@ case $PHASE in
 	sysval volumes/vol/total_regions $(((S + 1023) / 1024))
 	sysval volumes/vol/dm_device fm
 	sysval slots "0 vol 0 attached 0"
+	sysval volumes/vol/state in_sync
+	echo 1 >"$SYS/volumes/vol/resync" || fail "resync of a clean volume refused"
+
+	log "the target's files appear when a table is resumed"
+	dmsetup create fmq --notable || fail "create --notable failed"
+	dmsetup load fmq --table "0 64 forkmirror $SPARE $B $T q 8" || fail "load failed"
+	[ -d "$SYS/volumes/q" ] || fail "no directory for a loaded table"
+	[ -e "$SYS/volumes/q/state" ] && fail "state file before any resume"
+	dmsetup resume fmq || fail "resume of q failed"
+	sysval volumes/q/state in_sync
+	log "... stay while tables are swapped under readers, go with the device"
+	(while :; do cat "$SYS/volumes/q/state" >/dev/null 2>&1; done) &
+	reader=$!
+	for i in 1 2 3 4 5 6; do
+		dmsetup reload fmq --table "0 64 forkmirror $SPARE $B $T q 8" ||
+			fail "reload $i failed"
+		dmsetup resume fmq || fail "resume $i failed"
+		sysval volumes/q/state in_sync
+	done
+	kill $reader
+	wait $reader 2>/dev/null
+	dmsetup remove fmq || fail "remove fmq failed"
+	[ -e "$SYS/volumes/q" ] && fail "q's directory left after remove"
+	echo q >"$SYS/delete_slot" || fail "delete of slot q refused"
 
 	log "marks through the API, read back through sysfs and log"
 	mark m 8 1000 3 5 || fail "mark failed"
