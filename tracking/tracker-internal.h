@@ -81,11 +81,14 @@ struct fm_store {
  * @owner_name: its dm name, for sysfs (fm_registry_lock)
  * @attached: tables attached to it (fm_registry_lock)
  * @slot: the slot's index in the store
- * @geom: region geometry, fixed while attached
- * @lock: guards @bm, @dirty_leaves, @mark_seq, @durable_seq and the
+ * @geom: region geometry; changed only by a resize, under @lock and the
+ *	store's io_lock
+ * @lock: guards @bm, @dirty_leaves, @writing_leaves, the seqs and the
  *	in-memory timestamps
  * @bm: the bitmap, the truth for everything in memory
  * @dirty_leaves: leaves changed since last written to the store
+ * @writing_leaves: leaves being written, not yet committed (in the same
+ *	allocation as @dirty_leaves)
  * @mark_seq: counts mark requests that set new bits
  * @durable_seq: every mark request up to this one is on the store
  * @first_dirtied: in-memory copy of the slot's timestamp
@@ -115,6 +118,7 @@ struct fm_tracker_volume {
 	spinlock_t lock;
 	struct fm_bitmap bm;
 	unsigned long *dirty_leaves;
+	unsigned long *writing_leaves;
 	u64 mark_seq;
 	u64 durable_seq;
 	u64 first_dirtied;

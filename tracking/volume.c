@@ -8,7 +8,10 @@
  * whoever then holds the store's io_lock writes every leaf changed so far
  * and flushes once, which makes every mark up to the sequence number it
  * saw durable; a mark whose number is already durable returns at once.
- * A mark of regions all already set and durable costs no I/O.
+ * A mark of regions all already set and durable costs no I/O: durable
+ * means either every mark so far is, or the regions' leaves have no
+ * change that is not committed (so a failing store does not make marks
+ * of regions it already holds fail).
  */
 #define pr_fmt(fmt) "forkmirror-tracker: " fmt
 
@@ -23,6 +26,15 @@
 
 /* Bitmap blocks read at once when a volume attaches. */
 #define FM_READ_LEAVES 64U
+
+/*
+ * The two per-leaf bitmaps of a volume in one zeroed allocation, each
+ * whole longs: dirty_leaves, then writing_leaves at BITS_TO_LONGS(nleaves).
+ */
+static unsigned long *alloc_leaf_maps(u64 nleaves)
+{
+	return bitmap_zalloc(2 * BITS_TO_LONGS(nleaves) * BITS_PER_LONG, GFP_KERNEL);
+}
 
 /**
  * fm_volume_load() - allocate the bitmap and read it from the store
@@ -45,12 +57,13 @@ int fm_volume_load(struct fm_tracker_volume *vol, const char **error)
 		*error = "Cannot allocate the volume's bitmap";
 		return ret;
 	}
-	vol->dirty_leaves = bitmap_zalloc(vol->bm.nleaves, GFP_KERNEL);
+	vol->dirty_leaves = alloc_leaf_maps(vol->bm.nleaves);
 	if (!vol->dirty_leaves) {
 		*error = "Cannot allocate the volume's bitmap";
 		ret = -ENOMEM;
 		goto free_bitmap;
 	}
+	vol->writing_leaves = vol->dirty_leaves + BITS_TO_LONGS(vol->bm.nleaves);
 	buf = vmalloc(FM_READ_LEAVES * FM_BLOCK_SIZE);
 	if (!buf) {
 		*error = "Cannot allocate the volume's bitmap";
@@ -168,7 +181,7 @@ int fm_volume_resize(struct fm_tracker_volume *vol, u64 volume_sectors,
 		*error = "Cannot allocate the volume's bitmap";
 		return ret;
 	}
-	dirty = bitmap_zalloc(bm.nleaves, GFP_KERNEL);
+	dirty = alloc_leaf_maps(bm.nleaves);
 	if (!dirty) {
 		*error = "Cannot allocate the volume's bitmap";
 		ret = -ENOMEM;
@@ -201,6 +214,15 @@ int fm_volume_resize(struct fm_tracker_volume *vol, u64 volume_sectors,
 	}
 	ret = fm_store_write_slot(store, &s);
 	if (ret) {
+		/*
+		 * The failed write may still have reached the device (only the
+		 * flush failed), naming an extent that is free in memory. The
+		 * header in force, written again with the same sequence number
+		 * to the same copy, replaces it.
+		 */
+		if (fm_store_write_slot(store, &store->slots[vol->slot]))
+			pr_err("store %s: volume %s: slot header may name a bitmap extent not in use\n",
+			       store->name, vol->name);
 		*error = "Cannot write the volume's slot header to the tracker device";
 		goto unlock;
 	}
@@ -212,6 +234,7 @@ int fm_volume_resize(struct fm_tracker_volume *vol, u64 volume_sectors,
 	old_dirty = vol->dirty_leaves;
 	vol->bm = bm;
 	vol->dirty_leaves = dirty;
+	vol->writing_leaves = dirty + BITS_TO_LONGS(bm.nleaves);
 	vol->geom = geom;
 	atomic64_set(&vol->dirty, vol->bm.count);
 	spin_unlock_irq(&vol->lock);
@@ -256,6 +279,7 @@ static int write_changed(struct fm_tracker_volume *vol, u64 *written_seq)
 			continue;
 		spin_lock_irq(&vol->lock);
 		clear_bit(leaf, vol->dirty_leaves);
+		set_bit(leaf, vol->writing_leaves);
 		fm_bitmap_store_leaf(&vol->bm, leaf, store->leaf_buf);
 		spin_unlock_irq(&vol->lock);
 		ret = fm_backend_write(store, s->bitmap_block + leaf, store->leaf_buf);
@@ -265,6 +289,9 @@ static int write_changed(struct fm_tracker_volume *vol, u64 *written_seq)
 	ret = fm_backend_commit(store);
 	if (ret)
 		goto fail;
+	spin_lock_irq(&vol->lock);
+	bitmap_zero(vol->writing_leaves, vol->bm.nleaves);
+	spin_unlock_irq(&vol->lock);
 
 	/* Timestamps and counters are advisory: a failure loses no mark. */
 	if (fm_volume_write_header(vol))
@@ -274,9 +301,14 @@ static int write_changed(struct fm_tracker_volume *vol, u64 *written_seq)
 	return 0;
 
 fail:
-	/* Everything not known written is written again next time. */
+	/*
+	 * The leaves of this pass are not known durable: written again next
+	 * time. Leaves of earlier passes were committed and stay durable.
+	 */
 	spin_lock_irq(&vol->lock);
-	bitmap_fill(vol->dirty_leaves, vol->bm.nleaves);
+	bitmap_or(vol->dirty_leaves, vol->dirty_leaves, vol->writing_leaves,
+		  vol->bm.nleaves);
+	bitmap_zero(vol->writing_leaves, vol->bm.nleaves);
 	spin_unlock_irq(&vol->lock);
 	fm_backend_forget(store, s->bitmap_block, vol->bm.nleaves);
 	pr_err_ratelimited("store %s: volume %s: bitmap write failed: %d\n",
@@ -431,6 +463,21 @@ unlock:
 	return ret;
 }
 
+/*
+ * Whether a leaf of regions [first, first + count) has changes not yet
+ * committed to the store. A set bit in a leaf without any is durable: the
+ * leaf was committed (or loaded) with it. Caller holds vol->lock.
+ */
+static bool leaves_pending(struct fm_tracker_volume *vol, u64 first, u64 count)
+{
+	u64 l, last = (first + count - 1) / FM_BITS_PER_BLOCK;
+
+	for (l = first / FM_BITS_PER_BLOCK; l <= last; l++)
+		if (test_bit(l, vol->dirty_leaves) || test_bit(l, vol->writing_leaves))
+			return true;
+	return false;
+}
+
 /* Mark leaves [first, first + count) of regions changed in memory. */
 static void note_changed(struct fm_tracker_volume *vol, u64 first, u64 count)
 {
@@ -464,7 +511,7 @@ int fm_tracker_mark(struct fm_tracker_volume *vol, u64 first, u64 count)
 	spin_lock_irq(&vol->lock);
 	if (fm_bitmap_all_set(&vol->bm, first, count)) {
 		target = vol->mark_seq;
-		if (vol->durable_seq >= target) {
+		if (vol->durable_seq >= target || !leaves_pending(vol, first, count)) {
 			spin_unlock_irq(&vol->lock);
 			return 0;
 		}

@@ -1,6 +1,7 @@
 #!/bin/sh
 # A failing tracker store: with its device switched to dm-error, a mark
-# fails with an error, nothing hangs, status and sysfs still answer; when
+# fails with an error, nothing hangs, status and sysfs still answer, a
+# mark of a region the store already holds still succeeds; when
 # the device returns, marking works again and, after a reattach, every
 # mark made durable is there.
 #@ timeout: 240
@@ -28,6 +29,9 @@ switch() {
 
 cmd attach "$TN" v 8 8000 || fail "attach failed"
 cmd mark v 1 2 || fail "mark failed"
+# d has two bitmap leaves (blocks): regions 0-32767 and 32768-39999.
+cmd attach "$TN" d 8 320000 || fail "attach d failed"
+cmd mark d 35000 1 || fail "mark d failed"
 # A forkmirror device on the same store stays attached through it all.
 dmsetup create fm --table "0 1000 forkmirror $PRIMARY $BACKUP $T w 8" ||
 	fail "volume w refused"
@@ -42,6 +46,10 @@ expect_fail cmd mark v 20 3
 dmsetup status fm >/dev/null || fail "status hangs or fails with the store down"
 cat "$SYS/slots" >/dev/null || fail "slots unreadable with the store down"
 expect_fail cmd attach "$TN" x 8 64
+log "... but a region already durable costs no I/O and succeeds"
+expect_fail cmd mark d 10 1
+cmd mark d 35000 1 || fail "mark of a durable region failed with the store down"
+expect_fail cmd mark d 10 1
 
 log "store device returns: marks work again, all durable"
 switch "0 $MS linear $META 0"
