@@ -284,34 +284,31 @@ static ssize_t total_regions_show(struct fm_tracker_volume *vol, char *buf)
 	return sysfs_emit(buf, "%llu\n", vol->geom.region_count);
 }
 
-static ssize_t first_dirtied_show(struct fm_tracker_volume *vol, char *buf)
+/* A timestamp of the volume, which vol->lock guards. */
+static ssize_t time_show(struct fm_tracker_volume *vol, const u64 *field,
+			 char *buf)
 {
 	u64 t;
 
 	spin_lock_irq(&vol->lock);
-	t = vol->first_dirtied;
+	t = *field;
 	spin_unlock_irq(&vol->lock);
 	return sysfs_emit(buf, "%llu\n", t);
+}
+
+static ssize_t first_dirtied_show(struct fm_tracker_volume *vol, char *buf)
+{
+	return time_show(vol, &vol->first_dirtied, buf);
 }
 
 static ssize_t last_dirtied_show(struct fm_tracker_volume *vol, char *buf)
 {
-	u64 t;
-
-	spin_lock_irq(&vol->lock);
-	t = vol->last_dirtied;
-	spin_unlock_irq(&vol->lock);
-	return sysfs_emit(buf, "%llu\n", t);
+	return time_show(vol, &vol->last_dirtied, buf);
 }
 
 static ssize_t offline_since_show(struct fm_tracker_volume *vol, char *buf)
 {
-	u64 t;
-
-	spin_lock_irq(&vol->lock);
-	t = vol->offline_since;
-	spin_unlock_irq(&vol->lock);
-	return sysfs_emit(buf, "%llu\n", t);
+	return time_show(vol, &vol->offline_since, buf);
 }
 
 static ssize_t dm_device_show(struct fm_tracker_volume *vol, char *buf)
