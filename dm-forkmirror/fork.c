@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The forked write: one write bio becomes a write to the backup and, only
- * after that completed successfully, the same write to the primary.
+ * after that completed successfully, the same write to the primary. While
+ * the backup is offline the write is tracked instead: its regions are
+ * marked durably in the tracker, then the primary is written.
  *
- *   map()            clone the bio to the backup, submit the clone
+ *   map()            in_sync: clone the bio to the backup, submit the
+ *                    clone; otherwise: remap to the primary at once when
+ *                    the regions are already marked durably, or queue
+ *                    the tracking work
  *   backup end_io    (any context, maybe hard irq) record the status,
  *                    queue the bio's work item
  *   fm_fork_worker   (process context) submit the original bio to the
- *                    primary, or fail it when the backup write failed
+ *                    primary; after a backup error, go to tracking and
+ *                    track the write
+ *   fm_track_worker  (process context) mark, then submit to the primary;
+ *                    when the mark cannot be made, the write is failed
+ *                    (state failed) and the primary left untouched
  *
  * The original bio stays owned by dm until the primary write completes, so
  * dm's suspend waits for every fork in flight and the data pages stay valid
@@ -26,6 +35,45 @@
 static struct bio_set fm_clone_bioset;
 static struct workqueue_struct *fm_io_wq;
 
+/* The regions a bio (already remapped, target-relative) writes. */
+static int fm_bio_regions(struct fm_target *fmt, struct bio *bio, u64 *first,
+			  u64 *count)
+{
+	return fm_geom_regions(&fmt->geom, bio->bi_iter.bi_sector,
+			       bio_sectors(bio), first, count);
+}
+
+/*
+ * Mark the bio's regions durably, then write the primary; when the mark
+ * cannot be made, fail the bio and leave the primary untouched.
+ */
+static void fm_track_and_submit(struct fm_io *io, struct bio *bio)
+{
+	struct fm_target *fmt = io->fmt;
+	u64 first, count;
+	int r;
+
+	r = fm_bio_regions(fmt, bio, &first, &count);
+	if (!r)
+		r = fm_tracker_mark(fmt->vol, first, count);
+	if (unlikely(r)) {
+		fm_state_set(fmt, FM_STATE_FAILED,
+			     "a write could be neither forked nor tracked");
+		io->failed_here = true;
+		bio->bi_status = BLK_STS_IOERR;
+		bio_endio(bio);
+		return;
+	}
+	submit_bio_noacct(bio);
+}
+
+static void fm_track_worker(struct work_struct *work)
+{
+	struct fm_io *io = container_of(work, struct fm_io, work);
+
+	fm_track_and_submit(io, dm_bio_from_per_bio_data(io, sizeof(struct fm_io)));
+}
+
 static void fm_fork_worker(struct work_struct *work)
 {
 	struct fm_io *io = container_of(work, struct fm_io, work);
@@ -34,12 +82,8 @@ static void fm_fork_worker(struct work_struct *work)
 
 	if (unlikely(io->backup_status)) {
 		atomic64_inc(&fmt->backup_errors);
-		DMERR_LIMIT("%s: backup write at sector %llu failed (%d): primary not written",
-			    dm_device_name(dm_table_get_md(fmt->ti->table)),
-			    (unsigned long long)bio->bi_iter.bi_sector,
-			    blk_status_to_errno(io->backup_status));
-		bio->bi_status = io->backup_status;
-		bio_endio(bio);
+		fm_state_set(fmt, FM_STATE_TRACKING, "backup write failed");
+		fm_track_and_submit(io, bio);
 		return;
 	}
 	submit_bio_noacct(bio);
@@ -62,16 +106,33 @@ static void fm_backup_endio(struct bio *clone)
  *	the primary
  *
  * Context: map; never sleeps (the clone comes from a mempool with
- * GFP_NOIO, which waits only for a clone of our own to complete).
- * Return: DM_MAPIO_SUBMITTED.
+ * GFP_NOIO, which waits only for a clone of our own to complete; the
+ * tracker check takes a spinlock).
+ * Return: DM_MAPIO_SUBMITTED, or DM_MAPIO_REMAPPED when the backup is
+ * offline and the write's regions are already marked durably.
  */
 int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 {
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 	struct bio *clone;
+	u64 first, count;
 
 	io->fmt = fmt;
 	io->backup_status = BLK_STS_OK;
+	io->failed_here = false;
+
+	if (READ_ONCE(fmt->state) != FM_STATE_IN_SYNC) {
+		/* An empty flush has nothing to track: the primary alone. */
+		if (!bio_sectors(bio))
+			return DM_MAPIO_REMAPPED;
+		if (!fm_bio_regions(fmt, bio, &first, &count) &&
+		    fm_tracker_marked(fmt->vol, first, count))
+			return DM_MAPIO_REMAPPED;
+		INIT_WORK(&io->work, fm_track_worker);
+		queue_work(fm_io_wq, &io->work);
+		return DM_MAPIO_SUBMITTED;
+	}
+
 	INIT_WORK(&io->work, fm_fork_worker);
 
 	clone = bio_alloc_clone(fmt->backup->bdev, bio, GFP_NOIO,

@@ -10,8 +10,10 @@
 #include <linux/device-mapper.h>
 #include <linux/workqueue.h>
 #include <linux/atomic.h>
+#include <linux/mutex.h>
 
 #include <forkmirror/tracker.h>
+#include <forkmirror/bitmap.h>
 #include "args.h"
 
 #define DM_MSG_PREFIX "forkmirror"
@@ -36,7 +38,12 @@ enum fm_state {
  * @total_regions: number of regions covering the volume
  * @backup_errors: failed writes to the backup, counted in the fork worker
  * @primary_errors: failed I/O on the primary, counted in end_io
- * @state: the volume's state; read without a lock (READ_ONCE)
+ * @geom: the volume's regions, for the write path
+ * @state_lock: serialises state transitions (state.c)
+ * @state: the volume's state; written under @state_lock, read without a
+ *	lock (READ_ONCE) by map and status
+ * @offline_since: Unix time the backup went offline, 0 while online;
+ *	written under @state_lock, read with READ_ONCE
  *
  * Every field but the counters and the state is set in the constructor
  * and read-only afterwards, so the I/O path and status take no lock.
@@ -51,7 +58,11 @@ struct fm_target {
 	u64 total_regions;
 	atomic64_t backup_errors;
 	atomic64_t primary_errors;
+	struct fm_geom geom;
+	/* Serialises state transitions; see state.c. */
+	struct mutex state_lock;
 	enum fm_state state;
+	u64 offline_since;
 };
 
 /**
@@ -59,16 +70,23 @@ struct fm_target {
  * @fmt: the target the bio belongs to
  * @work: runs the second half of the fork in fm_io_wq
  * @backup_status: completion status of the backup write
+ * @failed_here: the target failed the bio without submitting it to the
+ *	primary (end_io must not count it as a primary error)
  */
 struct fm_io {
 	struct fm_target *fmt;
 	struct work_struct work;
 	blk_status_t backup_status;
+	bool failed_here;
 };
 
 /* fork.c */
 int fm_fork_init(void);
 void fm_fork_exit(void);
 int fm_fork_write(struct fm_target *fmt, struct bio *bio);
+
+/* state.c */
+const char *fm_state_name(enum fm_state state);
+void fm_state_set(struct fm_target *fmt, enum fm_state to, const char *why);
 
 #endif /* DM_FORKMIRROR_H */

@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/blkdev.h>
 #include <linux/bio.h>
+#include <linux/timekeeping.h>
 
 #include "forkmirror.h"
 
@@ -113,6 +114,31 @@ static int fm_attach_tracker(struct fm_target *fmt, const char **error)
 }
 
 /*
+ * The state a new table starts in: tracking when the line says
+ * start_offline (recorded in the slot now, so that it can fail here) or
+ * the slot says the backup went offline; in_sync otherwise.
+ */
+static int fm_initial_state(struct fm_target *fmt, const char **error)
+{
+	struct fm_tracker_info info;
+	int r;
+
+	fm_tracker_get_info(fmt->vol, &info);
+	fmt->offline_since = info.offline_since;
+	if (!fmt->offline_since &&
+	    fm_args_has(&fmt->args, FM_FEAT_START_OFFLINE)) {
+		fmt->offline_since = ktime_get_real_seconds();
+		r = fm_tracker_set_offline_since(fmt->vol, fmt->offline_since);
+		if (r) {
+			*error = "Cannot record the offline backup in the tracker store";
+			return r;
+		}
+	}
+	fmt->state = fmt->offline_since ? FM_STATE_TRACKING : FM_STATE_IN_SYNC;
+	return 0;
+}
+
+/*
  * Construct a forkmirror target: parse the whole line, open the three
  * devices and attach the volume's tracker slot. Everything that can fail
  * fails here, so a reload never leaves a half-working table behind.
@@ -129,6 +155,7 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	fmt->ti = ti;
+	mutex_init(&fmt->state_lock);
 	atomic64_set(&fmt->backup_errors, 0);
 	atomic64_set(&fmt->primary_errors, 0);
 
@@ -142,10 +169,19 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 
 	fmt->total_regions = DIV_ROUND_UP_SECTOR_T(ti->len,
 						   fmt->args.region_sectors);
+	r = fm_geom_init(&fmt->geom, ti->len, fmt->args.region_sectors);
+	if (r) {
+		error = "Target length or region size out of range";
+		goto bad_put_devices;
+	}
 
 	r = fm_attach_tracker(fmt, &error);
 	if (r)
 		goto bad_put_devices;
+
+	r = fm_initial_state(fmt, &error);
+	if (r)
+		goto bad_detach;
 
 	/* The words of argv belong to dm and are freed after we return. */
 	fmt->args.primary_path = NULL;
@@ -159,6 +195,8 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->private = fmt;
 	return 0;
 
+bad_detach:
+	fm_tracker_detach(fmt->vol);
 bad_put_devices:
 	fm_put_devices(fmt);
 bad_free:
@@ -205,8 +243,10 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 	struct fm_target *fmt = ti->private;
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
-	/* A failed backup write never reached the primary. */
-	if (*error && !io->backup_status)
+	/* A write the target failed itself never reached the primary. */
+	if (*error && op_is_write(bio_op(bio)) && io->failed_here)
+		return DM_ENDIO_DONE;
+	if (*error)
 		atomic64_inc(&fmt->primary_errors);
 	return DM_ENDIO_DONE;
 }
@@ -216,21 +256,6 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
  * Resume and the volume's sysfs files
  *---------------------------------------------------------------
  */
-
-static const char *fm_state_name(enum fm_state state)
-{
-	switch (state) {
-	case FM_STATE_IN_SYNC:
-		return "in_sync";
-	case FM_STATE_TRACKING:
-		return "tracking";
-	case FM_STATE_RESYNCING:
-		return "resyncing";
-	case FM_STATE_FAILED:
-		return "failed";
-	}
-	return "unknown";
-}
 
 /* /sys/fs/forkmirror/<store>/volumes/<volume>/state */
 static ssize_t fm_sysfs_state_show(void *data, char *buf)
@@ -310,9 +335,14 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 	struct fm_target *fmt = ti->private;
 	unsigned int sz = 0;
 	char features[96];
+	char since[24] = "-";
+	u64 t;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
+		t = READ_ONCE(fmt->offline_since);
+		if (t)
+			snprintf(since, sizeof(since), "%llu", (unsigned long long)t);
 		DMEMIT("%s %llu/%llu %llu/%llu %u %lld %lld %s %u",
 		       fm_state_name(READ_ONCE(fmt->state)),
 		       (unsigned long long)fm_tracker_dirty_regions(fmt->vol),
@@ -320,7 +350,7 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 		       0ULL, 0ULL, 0U,
 		       (long long)atomic64_read(&fmt->backup_errors),
 		       (long long)atomic64_read(&fmt->primary_errors),
-		       "-", 0U);
+		       since, 0U);
 		break;
 
 	case STATUSTYPE_TABLE:
@@ -349,11 +379,27 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
+/*
+ * Messages. "offline" takes the backup out: writes are tracked from now
+ * on (writes already forked complete on both devices). Repeating it, or
+ * sending it to a failed volume, changes nothing.
+ */
 static int fm_message(struct dm_target *ti, unsigned int argc, char **argv,
 		      char *result, unsigned int maxlen)
 {
-	DMWARN("%s: unsupported message \"%s\"",
-	       dm_device_name(dm_table_get_md(ti->table)), argc ? argv[0] : "");
+	struct fm_target *fmt = ti->private;
+	const char *dev = dm_device_name(dm_table_get_md(ti->table));
+
+	if (argc == 1 && !strcasecmp(argv[0], "offline")) {
+		if (READ_ONCE(fmt->state) == FM_STATE_IN_SYNC)
+			fm_state_set(fmt, FM_STATE_TRACKING, "offline message");
+		return 0;
+	}
+	if (argc && !strcasecmp(argv[0], "offline")) {
+		DMWARN("%s: message \"offline\" takes no argument", dev);
+		return -EINVAL;
+	}
+	DMWARN("%s: unsupported message \"%s\"", dev, argc ? argv[0] : "");
 	return -EINVAL;
 }
 

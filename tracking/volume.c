@@ -532,6 +532,33 @@ int fm_tracker_mark(struct fm_tracker_volume *vol, u64 first, u64 count)
 EXPORT_SYMBOL_NS_GPL(fm_tracker_mark, FORKMIRROR);
 
 /**
+ * fm_tracker_marked() - whether regions are all marked durably
+ * @vol: an attached volume
+ * @first: first region
+ * @count: number of regions
+ *
+ * True when fm_tracker_mark() of the range would return 0 at once, without
+ * I/O: the write path's fast path in map.
+ *
+ * Context: any context but hard irq; never sleeps.
+ */
+bool fm_tracker_marked(struct fm_tracker_volume *vol, u64 first, u64 count)
+{
+	unsigned long flags;
+	bool done;
+
+	if (!count || first >= vol->bm.nbits || count > vol->bm.nbits - first)
+		return false;
+	spin_lock_irqsave(&vol->lock, flags);
+	done = fm_bitmap_all_set(&vol->bm, first, count) &&
+	       (vol->durable_seq >= vol->mark_seq ||
+		!leaves_pending(vol, first, count));
+	spin_unlock_irqrestore(&vol->lock, flags);
+	return done;
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_marked, FORKMIRROR);
+
+/**
  * fm_tracker_clear() - clear regions, written back lazily
  * @vol: an attached volume
  * @first: first region

@@ -17,6 +17,7 @@
  *   fm_tracker_activate, fm_tracker_deactivate: process context (preresume,
  *	destructor), may sleep; no metadata I/O.
  *   fm_tracker_clear, fm_tracker_test, fm_tracker_next_dirty,
+ *   fm_tracker_marked,
  *   fm_tracker_count, fm_tracker_get_info: any context but hard irq,
  *	never sleep (a spinlock, memory only).
  *   fm_tracker_dirty_regions, fm_tracker_total_regions: any context,
@@ -64,6 +65,8 @@ u64 fm_tracker_total_regions(struct fm_tracker_volume *vol);
 
 /* Durably mark regions [first, first + count); safe from many tasks. */
 int fm_tracker_mark(struct fm_tracker_volume *vol, u64 first, u64 count);
+/* Whether every region of the range is marked and durable (no I/O). */
+bool fm_tracker_marked(struct fm_tracker_volume *vol, u64 first, u64 count);
 /* Clear regions in memory; they reach the store with the next write. */
 void fm_tracker_clear(struct fm_tracker_volume *vol, u64 first, u64 count);
 /* Write every pending change of the volume's bitmap, durably. */
