@@ -35,10 +35,9 @@ enum fm_state {
  *	tracker holds its own reference; this one only pins the name)
  * @vol: the volume's slot in the tracker store
  * @args: the parsed table line, kept to print the table back
- * @total_regions: number of regions covering the volume
  * @backup_errors: failed writes to the backup, counted in the fork worker
  * @primary_errors: failed I/O on the primary, counted in end_io
- * @geom: the volume's regions, for the write path
+ * @geom: the volume's regions (their count is status' <total>)
  * @state_lock: serialises state transitions (state.c)
  * @state: the volume's state; written under @state_lock, read without a
  *	lock (READ_ONCE) by map and status
@@ -55,7 +54,6 @@ struct fm_target {
 	struct dm_dev *tracker_dev;
 	struct fm_tracker_volume *vol;
 	struct fm_args args;
-	u64 total_regions;
 	atomic64_t backup_errors;
 	atomic64_t primary_errors;
 	struct fm_geom geom;

@@ -167,8 +167,6 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r)
 		goto bad_free;
 
-	fmt->total_regions = DIV_ROUND_UP_SECTOR_T(ti->len,
-						   fmt->args.region_sectors);
 	r = fm_geom_init(&fmt->geom, ti->len, fmt->args.region_sectors);
 	if (r) {
 		error = "Target length or region size out of range";
@@ -346,7 +344,7 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 		DMEMIT("%s %llu/%llu %llu/%llu %u %lld %lld %s %u",
 		       fm_state_name(READ_ONCE(fmt->state)),
 		       (unsigned long long)fm_tracker_dirty_regions(fmt->vol),
-		       (unsigned long long)fmt->total_regions,
+		       (unsigned long long)fmt->geom.region_count,
 		       0ULL, 0ULL, 0U,
 		       (long long)atomic64_read(&fmt->backup_errors),
 		       (long long)atomic64_read(&fmt->primary_errors),

@@ -131,11 +131,11 @@ main() {
 				# boot, before any of our code exists.  4-level paging
 				# closes that window; our code does not care which it gets.
 				# tsc=reliable: the TSC of a TCG guest comes from QEMU's
-				# virtual clock, the same for every vCPU.  Without it the
-				# debug kernel checks TSC sync between the vCPUs at SMP
-				# bring-up, a spin between two vCPU threads that can take
-				# minutes on a loaded host (seen as "stalled in early boot"
-				# right after the APIC calibration message).
+				# virtual clock, the same for every vCPU, so the TSC sync
+				# check at SMP bring-up (a spin between two vCPU threads,
+				# slow on a loaded host) is skipped.  It does not cure the
+				# rare "stalled in early boot" (one more was seen with it);
+				# the runner's retry covers those until the cause is found.
 				FM_KDIR=$dobj FM_KERNEL=$dimage FM_MODDIR=$dmods \
 					run_guests debug "$dkrel" --boot bzimage --timeout-scale "${FM_DEBUG_SCALE:-5}" \
 					--append "no5lvl tsc=reliable" "${subset[@]}"

@@ -478,6 +478,19 @@ static bool leaves_pending(struct fm_tracker_volume *vol, u64 first, u64 count)
 	return false;
 }
 
+/*
+ * Whether regions [first, first + count) are all set and durable: every
+ * mark so far is durable, or their leaves have nothing not committed.
+ * The one rule behind fm_tracker_mark()'s no-I/O path and
+ * fm_tracker_marked(). Caller holds vol->lock.
+ */
+static bool marked_durably(struct fm_tracker_volume *vol, u64 first, u64 count)
+{
+	return fm_bitmap_all_set(&vol->bm, first, count) &&
+	       (vol->durable_seq >= vol->mark_seq ||
+		!leaves_pending(vol, first, count));
+}
+
 /* Mark leaves [first, first + count) of regions changed in memory. */
 static void note_changed(struct fm_tracker_volume *vol, u64 first, u64 count)
 {
@@ -509,12 +522,12 @@ int fm_tracker_mark(struct fm_tracker_volume *vol, u64 first, u64 count)
 	if (first >= vol->bm.nbits || count > vol->bm.nbits - first)
 		return -ERANGE;
 	spin_lock_irq(&vol->lock);
+	if (marked_durably(vol, first, count)) {
+		spin_unlock_irq(&vol->lock);
+		return 0;
+	}
 	if (fm_bitmap_all_set(&vol->bm, first, count)) {
 		target = vol->mark_seq;
-		if (vol->durable_seq >= target || !leaves_pending(vol, first, count)) {
-			spin_unlock_irq(&vol->lock);
-			return 0;
-		}
 	} else {
 		u64 now = ktime_get_real_seconds();
 
@@ -550,9 +563,7 @@ bool fm_tracker_marked(struct fm_tracker_volume *vol, u64 first, u64 count)
 	if (!count || first >= vol->bm.nbits || count > vol->bm.nbits - first)
 		return false;
 	spin_lock_irqsave(&vol->lock, flags);
-	done = fm_bitmap_all_set(&vol->bm, first, count) &&
-	       (vol->durable_seq >= vol->mark_seq ||
-		!leaves_pending(vol, first, count));
+	done = marked_durably(vol, first, count);
 	spin_unlock_irqrestore(&vol->lock, flags);
 	return done;
 }
