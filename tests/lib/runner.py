@@ -65,8 +65,11 @@ GRACE_AFTER_END = 30     # seconds QEMU may take to power off after FM-CASE-END
 # A guest whose console stays silent this long before FM-CASE-START is
 # stuck in early boot (seen under TCG on an overloaded host: the kernel
 # hangs after "tsc: Unable to calibrate against PIT"). Nothing of the case
-# has run yet, so the phase is booted once more, and the output says so.
+# has run yet, so the phase is booted again (up to BOOT_ATTEMPTS boots in
+# all: two stalls in a row were seen on a debug guest), and the output
+# says so.
 BOOT_SILENCE = float(os.environ.get("FM_BOOT_SILENCE", 240))
+BOOT_ATTEMPTS = 3
 TAIL_LINES = 60
 
 # Kernel splats.  Each pattern is searched (case-sensitive) in kernel log
@@ -685,11 +688,13 @@ class Runner:
             if self.stopping:
                 break
             r = self.run_phase(case, casedir, phase)
-            if r.boot_stalled and not self.stopping:
+            for attempt in range(1, BOOT_ATTEMPTS):
+                if not r.boot_stalled or self.stopping:
+                    break
                 self.say("NOTE %s/%s phase %d: stalled in early boot (see %s); "
                          "booting it once more" % (self.args.kernel_label,
                                                    case.name, phase, r.log))
-                os.rename(r.log, r.log + ".stalled")
+                os.rename(r.log, "%s.stalled%d" % (r.log, attempt))
                 r = self.run_phase(case, casedir, phase)
             results.append(r)
             if self.args.verbose:
