@@ -5,8 +5,9 @@
  * the backup is offline the write is tracked instead: its regions are
  * marked durably in the tracker, then the primary is written.
  *
- *   map()            in_sync: clone the bio to the backup, submit the
- *                    clone; otherwise: remap to the primary at once when
+ *   map()            backup online: clone the bio to the backup, submit
+ *                    the clone (after any overlapping fork in flight,
+ *                    inflight.c); offline: remap to the primary at once when
  *                    the regions are already marked durably, or queue
  *                    the tracking work
  *   backup end_io    (any context, maybe hard irq) record the status,
@@ -82,7 +83,7 @@ static void fm_fork_worker(struct work_struct *work)
 
 	if (unlikely(io->backup_status)) {
 		atomic64_inc(&fmt->backup_errors);
-		fm_state_set(fmt, FM_STATE_TRACKING, "backup write failed");
+		fm_backup_offline(fmt, "backup write failed");
 		fm_track_and_submit(io, bio);
 		return;
 	}
@@ -99,6 +100,20 @@ static void fm_backup_endio(struct bio *clone)
 	queue_work(fm_io_wq, &io->work);
 }
 
+/* The first half of a fork: the write to the backup. */
+static void fm_fork_start(struct fm_target *fmt, struct bio *bio)
+{
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+	struct bio *clone;
+
+	INIT_WORK(&io->work, fm_fork_worker);
+	clone = bio_alloc_clone(fmt->backup->bdev, bio, GFP_NOIO,
+				&fm_clone_bioset);
+	clone->bi_private = bio;
+	clone->bi_end_io = fm_backup_endio;
+	submit_bio_noacct(clone);
+}
+
 /**
  * fm_fork_write() - start a serial forked write
  * @fmt: the target
@@ -107,21 +122,21 @@ static void fm_backup_endio(struct bio *clone)
  *
  * Context: map; never sleeps (the clone comes from a mempool with
  * GFP_NOIO, which waits only for a clone of our own to complete; the
- * tracker check takes a spinlock).
+ * tracker check and the in-flight accounting take spinlocks).
  * Return: DM_MAPIO_SUBMITTED, or DM_MAPIO_REMAPPED when the backup is
  * offline and the write's regions are already marked durably.
  */
 int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 {
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
-	struct bio *clone;
 	u64 first, count;
 
 	io->fmt = fmt;
 	io->backup_status = BLK_STS_OK;
 	io->failed_here = false;
+	io->bucket_count = 0;
 
-	if (READ_ONCE(fmt->state) != FM_STATE_IN_SYNC) {
+	if (!READ_ONCE(fmt->backup_online)) {
 		/* An empty flush has nothing to track: the primary alone. */
 		if (!bio_sectors(bio))
 			return DM_MAPIO_REMAPPED;
@@ -133,14 +148,36 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 		return DM_MAPIO_SUBMITTED;
 	}
 
-	INIT_WORK(&io->work, fm_fork_worker);
-
-	clone = bio_alloc_clone(fmt->backup->bdev, bio, GFP_NOIO,
-				&fm_clone_bioset);
-	clone->bi_private = bio;
-	clone->bi_end_io = fm_backup_endio;
-	submit_bio_noacct(clone);
+	/* Overlapping a fork in flight: started later by inflight.c. */
+	if (fm_inflight_start(fmt, bio))
+		fm_fork_start(fmt, bio);
 	return DM_MAPIO_SUBMITTED;
+}
+
+/**
+ * fm_fork_deferred() - start a write that waited for an overlapping fork
+ * @fmt: the target
+ * @bio: the write, holding its in-flight buckets
+ *
+ * The backup may have gone offline while the write waited: it is tracked
+ * then, as a write arriving now would be.
+ *
+ * Context: process context (inflight.c's work item); may sleep.
+ */
+void fm_fork_deferred(struct fm_target *fmt, struct bio *bio)
+{
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
+	if (!READ_ONCE(fmt->backup_online))
+		fm_track_and_submit(io, bio);
+	else
+		fm_fork_start(fmt, bio);
+}
+
+/* Queue a work item of a forkmirror target on the module's workqueue. */
+void fm_queue_io_work(struct work_struct *work)
+{
+	queue_work(fm_io_wq, work);
 }
 
 int fm_fork_init(void)

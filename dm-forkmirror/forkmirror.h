@@ -11,6 +11,8 @@
 #include <linux/workqueue.h>
 #include <linux/atomic.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/bio.h>
 
 #include <forkmirror/tracker.h>
 #include <forkmirror/bitmap.h>
@@ -24,6 +26,25 @@ enum fm_state {
 	FM_STATE_TRACKING,
 	FM_STATE_RESYNCING,
 	FM_STATE_FAILED,
+};
+
+/* Buckets of the in-flight accounting (inflight.c); a power of two. */
+#define FM_INFLIGHT_BUCKETS 1024U
+
+/**
+ * struct fm_inflight - the forks in flight of one target (inflight.c)
+ * @lock: protects @busy and @deferred; taken in map, in the primary's
+ *	completion (any context, so always with interrupts off) and in @work
+ * @busy: one bit per bucket, set while a fork holding it is in flight
+ * @deferred: forks waiting for their buckets, in arrival order
+ * @work: starts deferred forks after a completion freed buckets
+ */
+struct fm_inflight {
+	/* Protects @busy and @deferred; irq-safe. */
+	spinlock_t lock;
+	DECLARE_BITMAP(busy, FM_INFLIGHT_BUCKETS);
+	struct bio_list deferred;
+	struct work_struct work;
 };
 
 /**
@@ -43,6 +64,16 @@ enum fm_state {
  *	lock (READ_ONCE) by map and status
  * @offline_since: Unix time the backup went offline, 0 while online;
  *	written under @state_lock, read with READ_ONCE
+ * @backup_online: writes are forked (true) or tracked; written under
+ *	@state_lock, read with READ_ONCE (map). Independent of @state: a
+ *	volume in tracking whose regions wait for a copy still forks.
+ * @full_resync_needed: every region was marked for a full copy (the
+ *	slot's FM_SLOT_FULL_RESYNC); written under @state_lock
+ * @resync_rate: resync limit in KiB/s (0: none), from the table line or
+ *	the resync_rate message; WRITE_ONCE/READ_ONCE
+ * @resync_paused: pause_resync was sent and no resync since;
+ *	WRITE_ONCE/READ_ONCE
+ * @inflight: overlapping forks kept apart (its own lock)
  *
  * Every field but the counters and the state is set in the constructor
  * and read-only afterwards, so the I/O path and status take no lock.
@@ -61,6 +92,11 @@ struct fm_target {
 	struct mutex state_lock;
 	enum fm_state state;
 	u64 offline_since;
+	bool backup_online;
+	bool full_resync_needed;
+	u32 resync_rate;
+	bool resync_paused;
+	struct fm_inflight inflight;
 };
 
 /**
@@ -70,21 +106,40 @@ struct fm_target {
  * @backup_status: completion status of the backup write
  * @failed_here: the target failed the bio without submitting it to the
  *	primary (end_io must not count it as a primary error)
+ * @bucket_start: first in-flight bucket the fork holds (inflight.c)
+ * @bucket_count: how many it holds, 0 for none; released in end_io
  */
 struct fm_io {
 	struct fm_target *fmt;
 	struct work_struct work;
 	blk_status_t backup_status;
 	bool failed_here;
+	unsigned int bucket_start;
+	unsigned int bucket_count;
 };
 
 /* fork.c */
 int fm_fork_init(void);
 void fm_fork_exit(void);
 int fm_fork_write(struct fm_target *fmt, struct bio *bio);
+void fm_fork_deferred(struct fm_target *fmt, struct bio *bio);
+void fm_queue_io_work(struct work_struct *work);
+
+/* inflight.c */
+void fm_inflight_init(struct fm_inflight *fl);
+bool fm_inflight_start(struct fm_target *fmt, struct bio *bio);
+void fm_inflight_end(struct fm_target *fmt, struct fm_io *io);
+void fm_inflight_exit(struct fm_inflight *fl);
 
 /* state.c */
 const char *fm_state_name(enum fm_state state);
 void fm_state_set(struct fm_target *fmt, enum fm_state to, const char *why);
+void fm_backup_offline(struct fm_target *fmt, const char *why);
+int fm_full_resync(struct fm_target *fmt);
+int fm_resync_request(struct fm_target *fmt);
+
+/* message.c */
+int fm_message(struct dm_target *ti, unsigned int argc, char **argv,
+	       char *result, unsigned int maxlen);
 
 #endif /* DM_FORKMIRROR_H */

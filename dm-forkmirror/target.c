@@ -114,9 +114,11 @@ static int fm_attach_tracker(struct fm_target *fmt, const char **error)
 }
 
 /*
- * The state a new table starts in: tracking when the line says
- * start_offline (recorded in the slot now, so that it can fail here) or
- * the slot says the backup went offline; in_sync otherwise.
+ * The state a new table starts in: backup offline (tracking) when the line
+ * says start_offline (recorded in the slot now, so that it can fail here)
+ * or the slot says the backup went offline; tracking with the backup
+ * online when the slot has marked regions (they wait for a copy); in_sync
+ * otherwise.
  */
 static int fm_initial_state(struct fm_target *fmt, const char **error)
 {
@@ -125,6 +127,8 @@ static int fm_initial_state(struct fm_target *fmt, const char **error)
 
 	fm_tracker_get_info(fmt->vol, &info);
 	fmt->offline_since = info.offline_since;
+	fmt->full_resync_needed = !!(info.flags & FM_SLOT_FULL_RESYNC);
+	fmt->resync_rate = fmt->args.resync_rate;
 	if (!fmt->offline_since &&
 	    fm_args_has(&fmt->args, FM_FEAT_START_OFFLINE)) {
 		fmt->offline_since = ktime_get_real_seconds();
@@ -134,7 +138,11 @@ static int fm_initial_state(struct fm_target *fmt, const char **error)
 			return r;
 		}
 	}
-	fmt->state = fmt->offline_since ? FM_STATE_TRACKING : FM_STATE_IN_SYNC;
+	fmt->backup_online = !fmt->offline_since;
+	if (!fmt->backup_online || fm_tracker_dirty_regions(fmt->vol))
+		fmt->state = FM_STATE_TRACKING;
+	else
+		fmt->state = FM_STATE_IN_SYNC;
 	return 0;
 }
 
@@ -156,6 +164,7 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	fmt->ti = ti;
 	mutex_init(&fmt->state_lock);
+	fm_inflight_init(&fmt->inflight);
 	atomic64_set(&fmt->backup_errors, 0);
 	atomic64_set(&fmt->primary_errors, 0);
 
@@ -208,6 +217,7 @@ static void fm_dtr(struct dm_target *ti)
 {
 	struct fm_target *fmt = ti->private;
 
+	fm_inflight_exit(&fmt->inflight);
 	fm_tracker_deactivate(fmt->vol, fmt);
 	fm_tracker_detach(fmt->vol);
 	fm_put_devices(fmt);
@@ -226,6 +236,7 @@ static int fm_map(struct dm_target *ti, struct bio *bio)
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
 	io->backup_status = BLK_STS_OK;
+	io->bucket_count = 0;
 	bio_set_dev(bio, fmt->primary->bdev);
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
@@ -241,6 +252,7 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 	struct fm_target *fmt = ti->private;
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
+	fm_inflight_end(fmt, io);
 	/* A write the target failed itself never reached the primary. */
 	if (*error && op_is_write(bio_op(bio)) && io->failed_here)
 		return DM_ENDIO_DONE;
@@ -263,21 +275,12 @@ static ssize_t fm_sysfs_state_show(void *data, char *buf)
 	return sysfs_emit(buf, "%s\n", fm_state_name(READ_ONCE(fmt->state)));
 }
 
-/*
- * .../resync: any write asks for a resync. A volume in sync with nothing
- * marked has nothing to copy, so the request is done at once; copying
- * marked regions comes with the resync workers.
- */
+/* .../resync: any write asks for a resync, as the "resync" message does. */
 static ssize_t fm_sysfs_resync_store(void *data, const char *buf, size_t len)
 {
-	struct fm_target *fmt = data;
+	int r = fm_resync_request(data);
 
-	if (READ_ONCE(fmt->state) == FM_STATE_IN_SYNC &&
-	    !fm_tracker_dirty_regions(fmt->vol))
-		return len;
-	DMWARN_LIMIT("%s: resync of marked regions is not supported yet",
-		     dm_device_name(dm_table_get_md(fmt->ti->table)));
-	return -EOPNOTSUPP;
+	return r ? r : len;
 }
 
 static struct fm_tracker_attr fm_sysfs_state = {
@@ -348,7 +351,7 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 		       0ULL, 0ULL, 0U,
 		       (long long)atomic64_read(&fmt->backup_errors),
 		       (long long)atomic64_read(&fmt->primary_errors),
-		       since, 0U);
+		       since, READ_ONCE(fmt->full_resync_needed) ? 1U : 0U);
 		break;
 
 	case STATUSTYPE_TABLE:
@@ -375,30 +378,6 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 		       fm_args_has(&fmt->args, FM_FEAT_START_OFFLINE) ? 'y' : 'n');
 		break;
 	}
-}
-
-/*
- * Messages. "offline" takes the backup out: writes are tracked from now
- * on (writes already forked complete on both devices). Repeating it, or
- * sending it to a failed volume, changes nothing.
- */
-static int fm_message(struct dm_target *ti, unsigned int argc, char **argv,
-		      char *result, unsigned int maxlen)
-{
-	struct fm_target *fmt = ti->private;
-	const char *dev = dm_device_name(dm_table_get_md(ti->table));
-
-	if (argc == 1 && !strcasecmp(argv[0], "offline")) {
-		if (READ_ONCE(fmt->state) == FM_STATE_IN_SYNC)
-			fm_state_set(fmt, FM_STATE_TRACKING, "offline message");
-		return 0;
-	}
-	if (argc && !strcasecmp(argv[0], "offline")) {
-		DMWARN("%s: message \"offline\" takes no argument", dev);
-		return -EINVAL;
-	}
-	DMWARN("%s: unsupported message \"%s\"", dev, argc ? argv[0] : "");
-	return -EINVAL;
 }
 
 static int fm_iterate_devices(struct dm_target *ti,

@@ -1,7 +1,9 @@
 #!/bin/sh
 # 4096 volumes on one store (every slot): attached and detached three
 # times through the test module; the guest RAM they use is reported; a
-# 4097th is refused for lack of a slot.
+# 4097th is refused for lack of a slot. The debug kernel (KASAN, lockdep;
+# each attach creates a sysfs directory, ~10x slower there) attaches 512
+# volumes twice: the same paths, except the full-store refusal.
 #@ timeout: 600
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
@@ -21,22 +23,28 @@ avail() {
 	awk '/^MemAvailable:/ { print $2 }' /proc/meminfo
 }
 
-for round in 1 2 3; do
+if [ "$KERNEL_LABEL" = debug ]; then
+	N=512 ROUNDS="1 2"
+else
+	N=4096 ROUNDS="1 2 3"
+fi
+
+for round in $ROUNDS; do
 	before=$(avail)
 	t0=$(date +%s)
-	cmd attach_many "$TN" v 4096 8 64 || fail "round $round: attach_many failed"
+	cmd attach_many "$TN" v $N 8 64 || fail "round $round: attach_many failed"
 	t1=$(date +%s)
-	sysval slots_used 4096
+	sysval slots_used $N
 	n=$(ls "$SYS/volumes" | wc -l)
-	[ "$n" = 4096 ] || fail "round $round: $n volume directories"
+	[ "$n" = $N ] || fail "round $round: $n volume directories"
 	after=$(avail)
-	log "round $round: 4096 volumes attached in $((t1 - t0)) s, $((before - after)) KiB of RAM"
-	if [ $round = 1 ]; then
+	log "round $round: $N volumes attached in $((t1 - t0)) s, $((before - after)) KiB of RAM"
+	if [ $round = 1 ] && [ $N = 4096 ]; then
 		expect_fail cmd attach "$TN" extra 8 64
 		dmesg | grep -q "attach extra: Tracker store has no free slot" ||
 			fail "no clear error for a full store"
 	fi
-	cmd mark v4095 7 1 || fail "mark on the last slot failed"
+	cmd mark v$((N - 1)) 7 1 || fail "mark on the last slot failed"
 	cmd detach_all || fail "round $round: detach_all failed"
 	[ -d "$SYS" ] && fail "round $round: store still open"
 done

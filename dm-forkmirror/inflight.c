@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Overlapping forked writes.
+ *
+ * Two writes to the same sectors that are in flight together may complete
+ * in one order on the backup and in the other on the primary, leaving the
+ * devices silently different. So two forks never overlap in time: a write
+ * whose regions meet a fork in flight waits until that fork completed on
+ * both devices, then starts (BRIEF.md, design rules).
+ *
+ * Regions are hashed to FM_INFLIGHT_BUCKETS buckets (region modulo the
+ * bucket count, so neighbouring regions use different buckets); a fork
+ * holds the buckets of its regions from map until the primary half
+ * completed. A bucket is held by at most one fork at a time, so one bit per
+ * bucket is the whole count. Writes that only share a bucket, not a region,
+ * wait too: a cost in throughput on rare hash collisions, never in
+ * correctness.
+ *
+ * A write that cannot take its buckets in map is put on the target's
+ * deferred list (map never waits) and started by the target's work item
+ * once a completion freed buckets. While the list is not empty, map
+ * defers every new fork behind it, so a waiting write is not starved by
+ * later ones; the work item starts the list in order, and a write that
+ * still cannot start holds back later writes that share its buckets.
+ *
+ * Writes while the backup is offline go to the primary alone and take no
+ * buckets; a deferred write whose backup went offline meanwhile is
+ * tracked instead of forked.
+ */
+#include <linux/bio.h>
+#include <linux/bitmap.h>
+
+#include "forkmirror.h"
+
+/* The buckets of a bio's regions, as a start and a count (with wrap). */
+static bool fm_inflight_range(struct fm_target *fmt, struct bio *bio,
+			      unsigned int *start, unsigned int *count)
+{
+	u64 first, n;
+
+	if (!bio_sectors(bio) ||
+	    fm_geom_regions(&fmt->geom, bio->bi_iter.bi_sector,
+			    bio_sectors(bio), &first, &n))
+		return false;
+	*start = first & (FM_INFLIGHT_BUCKETS - 1);
+	*count = min_t(u64, n, FM_INFLIGHT_BUCKETS);
+	return true;
+}
+
+/* Is any bucket of [start, start + count) (wrapping) set in @bits? */
+static bool fm_buckets_busy(const unsigned long *bits, unsigned int start,
+			    unsigned int count)
+{
+	unsigned int end = min(start + count, (unsigned int)FM_INFLIGHT_BUCKETS);
+
+	if (find_next_bit(bits, end, start) < end)
+		return true;
+	count -= end - start;
+	return count && find_next_bit(bits, count, 0) < count;
+}
+
+static void fm_buckets_set(unsigned long *bits, unsigned int start,
+			   unsigned int count)
+{
+	unsigned int head = min(count, FM_INFLIGHT_BUCKETS - start);
+
+	bitmap_set(bits, start, head);
+	if (count > head)
+		bitmap_set(bits, 0, count - head);
+}
+
+static void fm_buckets_clear(unsigned long *bits, unsigned int start,
+			     unsigned int count)
+{
+	unsigned int head = min(count, FM_INFLIGHT_BUCKETS - start);
+
+	bitmap_clear(bits, start, head);
+	if (count > head)
+		bitmap_clear(bits, 0, count - head);
+}
+
+/* Take the buckets for @io; the caller holds fl->lock and checked them. */
+static void fm_inflight_take(struct fm_inflight *fl, struct fm_io *io,
+			     unsigned int start, unsigned int count)
+{
+	fm_buckets_set(fl->busy, start, count);
+	io->bucket_start = start;
+	io->bucket_count = count;
+}
+
+/*
+ * Start the deferred writes that can start now, in order. Runs after a
+ * completion freed buckets.
+ */
+static void fm_inflight_worker(struct work_struct *work)
+{
+	struct fm_inflight *fl = container_of(work, struct fm_inflight, work);
+	struct fm_target *fmt = container_of(fl, struct fm_target, inflight);
+	DECLARE_BITMAP(held_back, FM_INFLIGHT_BUCKETS);
+	struct bio_list go = BIO_EMPTY_LIST;
+	struct bio_list wait = BIO_EMPTY_LIST;
+	unsigned int start, count;
+	unsigned long flags;
+	struct bio *bio;
+	struct fm_io *io;
+
+	bitmap_zero(held_back, FM_INFLIGHT_BUCKETS);
+	spin_lock_irqsave(&fl->lock, flags);
+	while ((bio = bio_list_pop(&fl->deferred))) {
+		io = dm_per_bio_data(bio, sizeof(struct fm_io));
+		if (!fm_inflight_range(fmt, bio, &start, &count)) {
+			bio_list_add(&go, bio);
+			continue;
+		}
+		if (fm_buckets_busy(fl->busy, start, count) ||
+		    fm_buckets_busy(held_back, start, count)) {
+			fm_buckets_set(held_back, start, count);
+			bio_list_add(&wait, bio);
+			continue;
+		}
+		fm_inflight_take(fl, io, start, count);
+		bio_list_add(&go, bio);
+	}
+	fl->deferred = wait;
+	spin_unlock_irqrestore(&fl->lock, flags);
+
+	while ((bio = bio_list_pop(&go)))
+		fm_fork_deferred(fmt, bio);
+}
+
+void fm_inflight_init(struct fm_inflight *fl)
+{
+	spin_lock_init(&fl->lock);
+	bitmap_zero(fl->busy, FM_INFLIGHT_BUCKETS);
+	bio_list_init(&fl->deferred);
+	INIT_WORK(&fl->work, fm_inflight_worker);
+}
+
+/**
+ * fm_inflight_start() - claim a write's regions for a fork
+ * @fmt: the target
+ * @bio: the write (remapped, target-relative sector)
+ *
+ * Context: map; takes a spinlock, never sleeps.
+ * Return: true when the fork may start now; false when the bio was
+ * deferred (the work item starts it later).
+ */
+bool fm_inflight_start(struct fm_target *fmt, struct bio *bio)
+{
+	struct fm_inflight *fl = &fmt->inflight;
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+	unsigned int start, count;
+	unsigned long flags;
+	bool ok;
+
+	if (!fm_inflight_range(fmt, bio, &start, &count))
+		return true;
+	spin_lock_irqsave(&fl->lock, flags);
+	ok = bio_list_empty(&fl->deferred) &&
+	     !fm_buckets_busy(fl->busy, start, count);
+	if (ok)
+		fm_inflight_take(fl, io, start, count);
+	else
+		bio_list_add(&fl->deferred, bio);
+	spin_unlock_irqrestore(&fl->lock, flags);
+	return ok;
+}
+
+/**
+ * fm_inflight_end() - release a fork's regions
+ * @fmt: the target
+ * @io: the write's per-bio data (nothing happens if it holds no buckets)
+ *
+ * Context: any, including hard irq (the primary's completion).
+ */
+void fm_inflight_end(struct fm_target *fmt, struct fm_io *io)
+{
+	struct fm_inflight *fl = &fmt->inflight;
+	unsigned long flags;
+	bool kick;
+
+	if (!io->bucket_count)
+		return;
+	spin_lock_irqsave(&fl->lock, flags);
+	fm_buckets_clear(fl->busy, io->bucket_start, io->bucket_count);
+	io->bucket_count = 0;
+	kick = !bio_list_empty(&fl->deferred);
+	spin_unlock_irqrestore(&fl->lock, flags);
+	if (kick)
+		fm_queue_io_work(&fl->work);
+}
+
+/*
+ * Wait until the work item is idle. Every deferred bio is one dm counts
+ * in flight, so once dm has no bio of the target left (destructor), the
+ * list is empty and this only waits for a last run of the work item.
+ */
+void fm_inflight_exit(struct fm_inflight *fl)
+{
+	flush_work(&fl->work);
+	WARN_ON_ONCE(!bio_list_empty(&fl->deferred));
+}
