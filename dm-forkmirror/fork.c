@@ -135,6 +135,9 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 	io->backup_status = BLK_STS_OK;
 	io->failed_here = false;
 	io->bucket_count = 0;
+	io->sector = bio->bi_iter.bi_sector;
+	io->nr_sectors = bio_sectors(bio);
+	io->error_marked = false;
 
 	if (!READ_ONCE(fmt->backup_online)) {
 		/* An empty flush has nothing to track: the primary alone. */
@@ -172,6 +175,62 @@ void fm_fork_deferred(struct fm_target *fmt, struct bio *bio)
 		fm_track_and_submit(io, bio);
 	else
 		fm_fork_start(fmt, bio);
+}
+
+/*
+ * A write failed on the primary: its regions no longer match the backup
+ * (which may hold the new data). Mark them, so that a resync copies the
+ * primary's content over; the volume goes to tracking when its backup is
+ * online (a region waits for a copy). Then complete the write with the
+ * primary's error.
+ */
+static void fm_primary_error_worker(struct work_struct *work)
+{
+	struct fm_io *io = container_of(work, struct fm_io, work);
+	struct bio *bio = dm_bio_from_per_bio_data(io, sizeof(struct fm_io));
+	struct fm_target *fmt = io->fmt;
+	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
+	u64 first, count;
+	int r;
+
+	r = fm_geom_regions(&fmt->geom, io->sector, io->nr_sectors, &first,
+			    &count);
+	if (!r)
+		r = fm_tracker_mark(fmt->vol, first, count);
+	if (r)
+		DMERR_LIMIT("%s: primary write failed and its regions cannot be marked: %d",
+			    dev, r);
+	else if (READ_ONCE(fmt->backup_online))
+		fm_state_set(fmt, FM_STATE_TRACKING,
+			     "primary write failed: its regions wait for a copy");
+	bio->bi_status = io->primary_status;
+	bio_endio(bio);
+}
+
+/**
+ * fm_fork_primary_error() - handle a write the primary failed
+ * @fmt: the target
+ * @bio: the write, with @error from the primary
+ * @error: the primary's status
+ *
+ * Context: end_io (any context): only queues work.
+ * Return: true when the bio is taken over (end_io returns
+ * DM_ENDIO_INCOMPLETE; the bio is completed again, with the error, once
+ * its regions are marked); false when there is nothing to mark (an empty
+ * flush, or the second completion).
+ */
+bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
+			   blk_status_t error)
+{
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
+	if (io->error_marked || !io->nr_sectors)
+		return false;
+	io->error_marked = true;
+	io->primary_status = error;
+	INIT_WORK(&io->work, fm_primary_error_worker);
+	queue_work(fm_io_wq, &io->work);
+	return true;
 }
 
 /* Queue a work item of a forkmirror target on the module's workqueue. */

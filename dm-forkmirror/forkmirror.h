@@ -108,6 +108,11 @@ struct fm_target {
  *	primary (end_io must not count it as a primary error)
  * @bucket_start: first in-flight bucket the fork holds (inflight.c)
  * @bucket_count: how many it holds, 0 for none; released in end_io
+ * @sector: the write's first sector (target-relative), kept for end_io
+ * @nr_sectors: its length; 0 for an empty flush
+ * @primary_status: a failed primary write's status, kept while its
+ *	regions are marked (end_io sees the bio a second time then)
+ * @error_marked: the regions of a failed primary write were handled
  */
 struct fm_io {
 	struct fm_target *fmt;
@@ -116,6 +121,10 @@ struct fm_io {
 	bool failed_here;
 	unsigned int bucket_start;
 	unsigned int bucket_count;
+	sector_t sector;
+	unsigned int nr_sectors;
+	blk_status_t primary_status;
+	bool error_marked;
 };
 
 /* fork.c */
@@ -124,6 +133,8 @@ void fm_fork_exit(void);
 int fm_fork_write(struct fm_target *fmt, struct bio *bio);
 void fm_fork_deferred(struct fm_target *fmt, struct bio *bio);
 void fm_queue_io_work(struct work_struct *work);
+bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
+			   blk_status_t error);
 
 /* inflight.c */
 void fm_inflight_init(struct fm_inflight *fl);

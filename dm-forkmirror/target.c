@@ -237,6 +237,8 @@ static int fm_map(struct dm_target *ti, struct bio *bio)
 
 	io->backup_status = BLK_STS_OK;
 	io->bucket_count = 0;
+	io->error_marked = false;
+	io->failed_here = false;
 	bio_set_dev(bio, fmt->primary->bdev);
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
@@ -253,11 +255,18 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
 	fm_inflight_end(fmt, io);
-	/* A write the target failed itself never reached the primary. */
-	if (*error && op_is_write(bio_op(bio)) && io->failed_here)
+	if (!*error)
 		return DM_ENDIO_DONE;
-	if (*error)
-		atomic64_inc(&fmt->primary_errors);
+	/* A write the target failed itself never reached the primary. */
+	if (op_is_write(bio_op(bio)) && io->failed_here)
+		return DM_ENDIO_DONE;
+	/* The second completion of a failed write whose regions are marked. */
+	if (op_is_write(bio_op(bio)) && io->error_marked)
+		return DM_ENDIO_DONE;
+	atomic64_inc(&fmt->primary_errors);
+	if (op_is_write(bio_op(bio)) &&
+	    fm_fork_primary_error(fmt, bio, *error))
+		return DM_ENDIO_INCOMPLETE;
 	return DM_ENDIO_DONE;
 }
 

@@ -4,7 +4,8 @@
 # marked durably, then written to the primary, and succeeds. With the
 # backup down and the tracker store failing too, writes fail, the primary
 # stays untouched, and the state is failed. The "offline" message starts
-# tracking by hand.
+# tracking by hand. A write the primary fails is returned failed, counted,
+# and its regions marked, the backup staying online.
 #@ timeout: 240
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
@@ -86,4 +87,29 @@ dd if=/tmp/pattern of=/dev/mapper/fm2 bs=64k oflag=direct conv=notrunc 2>/dev/nu
 	fail "write after offline failed"
 [ "$(status_field fm2 2)" = "64/$((S / 8))" ] || fail "dirty: $(dmsetup status fm2)"
 dmsetup remove fm2
+
+log "a primary write error: returned, counted, its regions marked, backup online"
+fm_wipe "$META"
+dmsetup create pf --table "0 $S flakey $P 0 0 1 1 error_writes" || fail "flakey refused"
+dmsetup create fm3 --table "0 $S forkmirror /dev/mapper/pf $B $T perr 8" ||
+	fail "create fm3 failed"
+expect_fail dd if=/tmp/pattern of=/dev/mapper/fm3 bs=64k count=1 seek=2 oflag=direct \
+	conv=notrunc
+st=$(dmsetup status fm3)
+echo "$st" | grep -qE "^0 $S forkmirror tracking 16/$((S / 8)) 0/0 0 0 [1-9][0-9]* - 0\$" ||
+	fail "after a primary write error: $st"
+dmesg | grep -q 'in_sync -> tracking: primary write failed: its regions wait for a copy' ||
+	fail "no log line for the primary write error"
+# The backup is still online: the next write is forked (and fails on the
+# primary again, marking its regions too).
+dd if=/dev/zero of=/tmp/zero bs=64k count=1 2>/dev/null
+dd if=/tmp/zero of="$B" bs=64k seek=6 oflag=direct conv=notrunc 2>/dev/null
+expect_fail dd if=/tmp/pattern of=/dev/mapper/fm3 bs=64k count=1 seek=6 oflag=direct \
+	conv=notrunc
+dd if="$B" of=/tmp/back bs=64k skip=6 count=1 iflag=direct 2>/dev/null
+head -c 65536 /tmp/pattern | realcmp - /tmp/back ||
+	fail "with the backup online, the write did not reach the backup"
+[ "$(status_field fm3 2)" = "32/$((S / 8))" ] || fail "dirty: $(dmsetup status fm3)"
+dmsetup remove fm3 || fail "remove fm3 failed"
+dmsetup remove pf
 fm_unload
