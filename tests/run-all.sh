@@ -11,8 +11,8 @@
 #      of the KUnit code against it, then the KUnit suites and the cases of
 #      tests/debug-subset.txt, with timeouts scaled for its slowness.
 # Arguments: case names to run only those guest cases (on both kernels;
-# the debug kernel runs those of them in its subset). FM_KERNELS="stock"
-# or "debug" runs one kernel only.
+# the debug kernel runs those of them in its subset, or all of them with
+# FM_DEBUG_SUBSET=all). FM_KERNELS="stock" or "debug" runs one kernel only.
 # The last line is "N passed, N failed", totalled over everything.
 set -uo pipefail
 
@@ -110,7 +110,9 @@ main() {
 
 	if [[ " $kernels " == *" debug "* ]]; then
 		mapfile -t subset < <(grep -Ev '^\s*(#|$)' tests/debug-subset.txt)
-		if [ $# -gt 0 ]; then
+		if [ $# -gt 0 ] && [ "${FM_DEBUG_SUBSET:-}" = all ]; then
+			subset=("$@")
+		elif [ $# -gt 0 ]; then
 			want=()
 			for c in "$@"; do
 				[[ " ${subset[*]} " == *" $c "* ]] && want+=("$c")
