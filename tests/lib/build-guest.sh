@@ -37,7 +37,7 @@ make -s -C "$top/tools" >&2
 # The base image depends on the builder script, the kernel's modules and
 # the versions of every package it copies from.
 key=$( {
-	cat "$top/tests/lib/mkinitramfs.sh"
+	cat "$top/tests/lib/mkinitramfs.sh" "$top/tests/lib/fio-stubs.sh"
 	echo "$kver"
 	ls -l --time-style=+%s "$moddir/modules.dep" 2>/dev/null || true
 	dpkg-query -W busybox-static kmod dmsetup lvm2 fio ndctl mdadm \

@@ -55,10 +55,12 @@ copy_file() {
 # copy_libs ROOT BIN [SKIPROOT]: copy BIN's shared libraries (ldd gives the
 # whole transitive closure) and the dynamic loader into ROOT at their host
 # paths.  A library already present with the same content under SKIPROOT is
-# left out.
+# left out.  With STUBS set (a directory of stand-in libraries, see
+# fio-stubs.sh), libraries are looked up there first and the stand-ins,
+# installed by the caller, are not copied again.
 copy_libs() {
 	local root=$1 bin=$2 skip=${3:-} out lib
-	if ! out=$(LC_ALL=C ldd "$bin" 2>&1); then
+	if ! out=$(LC_ALL=C LD_LIBRARY_PATH=${STUBS:-} ldd "$bin" 2>&1); then
 		case $out in
 		*"not a dynamic executable"*|*"statically linked"*) return 0 ;;
 		*) die "ldd $bin failed: $out" ;;
@@ -71,6 +73,7 @@ copy_libs() {
 	while read -r lib; do
 		[ -n "$lib" ] || continue
 		[ -e "$root$lib" ] && continue
+		[ -n "${STUBS:-}" ] && [ "${lib#"$STUBS"/}" != "$lib" ] && continue
 		if [ -n "$skip" ] && [ -e "$skip$lib" ] && cmp -s "$lib" "$skip$lib"; then
 			continue
 		fi
@@ -86,6 +89,23 @@ install_bin() {
 	[ -x "$src" ] || die "$src: not found or not executable"
 	copy_file "$root" "$src" "$dest"
 	copy_libs "$root" "$src" "$skip"
+}
+
+# install_fio ROOT SRC DEST STUBDIR: fio with stand-ins for its unused
+# engines' libraries (fio-stubs.sh), each at the path of the library it
+# replaces.
+install_fio() {
+	local root=$1 src=$2 dest=$3 stubs=$4 stub real
+	[ -x "$src" ] || die "$src: not found or not executable"
+	rm -rf "$stubs"
+	bash "$LIBDIR/fio-stubs.sh" "$src" "$stubs"
+	for stub in "$stubs"/*; do
+		real=$(LC_ALL=C ldd "$src" | awk -v s="${stub##*/}" '$1 == s { print $3 }')
+		[ -n "$real" ] || die "no library ${stub##*/} to replace"
+		copy_file "$root" "$stub" "$real"
+	done
+	copy_file "$root" "$src" "$dest"
+	STUBS=$stubs copy_libs "$root" "$src"
 }
 
 # find_bin NAME: path of a host binary (PATH plus the sbin directories).
@@ -149,7 +169,11 @@ build_base() {
 		name=${spec%%:*} dest=${spec#*:}
 		src=$(find_bin "$name")
 		[ -n "$src" ] || die "$name not found on the host"
-		install_bin "$root" "$src" "$dest"
+		if [ "$name" = fio ]; then
+			install_fio "$root" "$src" "$dest" "$outdir/fio-stubs"
+		else
+			install_bin "$root" "$src" "$dest"
+		fi
 	done
 	ln -sf mke2fs "$root/sbin/mkfs.ext4"
 	for spec in e2fsck:/sbin/e2fsck dumpe2fs:/sbin/dumpe2fs blkid:/sbin/blkid \
