@@ -46,7 +46,9 @@ static int fm_bio_regions(struct fm_target *fmt, struct bio *bio, u64 *first,
 
 /*
  * Mark the bio's regions durably, then write the primary; when the mark
- * cannot be made, fail the bio and leave the primary untouched.
+ * cannot be made, fail the bio and leave the primary untouched. The
+ * caller counted the write in tracking_writes (fm_track_begin()); the
+ * count is dropped once the mark is made or failed.
  */
 static void fm_track_and_submit(struct fm_io *io, struct bio *bio)
 {
@@ -57,6 +59,7 @@ static void fm_track_and_submit(struct fm_io *io, struct bio *bio)
 	r = fm_bio_regions(fmt, bio, &first, &count);
 	if (!r)
 		r = fm_tracker_mark(fmt->vol, first, count);
+	fm_track_end(fmt);
 	if (unlikely(r)) {
 		fm_state_set(fmt, FM_STATE_FAILED,
 			     "a write could be neither forked nor tracked");
@@ -83,6 +86,11 @@ static void fm_fork_worker(struct work_struct *work)
 
 	if (unlikely(io->backup_status)) {
 		atomic64_inc(&fmt->backup_errors);
+		/*
+		 * Counted before the backup goes offline: a resync that brings
+		 * it back waits for this mark (fm_track_begin() explains).
+		 */
+		atomic_inc(&fmt->tracking_writes);
 		fm_backup_offline(fmt, "backup write failed");
 		fm_track_and_submit(io, bio);
 		return;
@@ -146,9 +154,12 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 		if (!fm_bio_regions(fmt, bio, &first, &count) &&
 		    fm_tracker_marked(fmt->vol, first, count))
 			return DM_MAPIO_REMAPPED;
-		INIT_WORK(&io->work, fm_track_worker);
-		queue_work(fm_io_wq, &io->work);
-		return DM_MAPIO_SUBMITTED;
+		if (fm_track_begin(fmt)) {
+			INIT_WORK(&io->work, fm_track_worker);
+			queue_work(fm_io_wq, &io->work);
+			return DM_MAPIO_SUBMITTED;
+		}
+		/* The backup came back meanwhile: fork. */
 	}
 
 	/* Overlapping a fork in flight: started later by inflight.c. */
@@ -171,7 +182,7 @@ void fm_fork_deferred(struct fm_target *fmt, struct bio *bio)
 {
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
-	if (!READ_ONCE(fmt->backup_online))
+	if (!READ_ONCE(fmt->backup_online) && fm_track_begin(fmt))
 		fm_track_and_submit(io, bio);
 	else
 		fm_fork_start(fmt, bio);
@@ -180,9 +191,10 @@ void fm_fork_deferred(struct fm_target *fmt, struct bio *bio)
 /*
  * A write failed on the primary: its regions no longer match the backup
  * (which may hold the new data). Mark them, so that a resync copies the
- * primary's content over; the volume goes to tracking when its backup is
- * online (a region waits for a copy). Then complete the write with the
- * primary's error.
+ * primary's content over; an in_sync volume goes to tracking (a region
+ * waits for a copy). When the mark cannot be made nothing records which
+ * regions differ: the volume needs a full resync and is failed. Then the
+ * write completes with the primary's error.
  */
 static void fm_primary_error_worker(struct work_struct *work)
 {
@@ -197,12 +209,18 @@ static void fm_primary_error_worker(struct work_struct *work)
 			    &count);
 	if (!r)
 		r = fm_tracker_mark(fmt->vol, first, count);
-	if (r)
+	if (r) {
 		DMERR_LIMIT("%s: primary write failed and its regions cannot be marked: %d",
 			    dev, r);
-	else if (READ_ONCE(fmt->backup_online))
-		fm_state_set(fmt, FM_STATE_TRACKING,
-			     "primary write failed: its regions wait for a copy");
+		mutex_lock(&fmt->state_lock);
+		WRITE_ONCE(fmt->full_resync_needed, true);
+		mutex_unlock(&fmt->state_lock);
+		fm_state_set(fmt, FM_STATE_FAILED,
+			     "primary write failed and cannot be tracked: full resync needed");
+	} else {
+		fm_state_move(fmt, BIT(FM_STATE_IN_SYNC), FM_STATE_TRACKING,
+			      "primary write failed: its regions wait for a copy");
+	}
 	bio->bi_status = io->primary_status;
 	bio_endio(bio);
 }

@@ -59,6 +59,8 @@ struct fm_inflight {
  * @backup_errors: failed writes to the backup, counted in the fork worker
  * @primary_errors: failed I/O on the primary, counted in end_io
  * @geom: the volume's regions (their count is status' <total>)
+ * @ctl_lock: serialises resync and full_resync (messages, sysfs); held
+ *	across their I/O, never taken on the I/O path
  * @state_lock: serialises state transitions (state.c)
  * @state: the volume's state; written under @state_lock, read without a
  *	lock (READ_ONCE) by map and status
@@ -69,6 +71,12 @@ struct fm_inflight {
  *	volume in tracking whose regions wait for a copy still forks.
  * @full_resync_needed: every region was marked for a full copy (the
  *	slot's FM_SLOT_FULL_RESYNC); written under @state_lock
+ * @offline_gen: incremented under @state_lock each time the backup goes
+ *	offline (a resync sees whether it failed again meanwhile)
+ * @tracking_writes: tracked writes whose mark is not made yet
+ *	(fm_track_begin() / fm_track_end())
+ * @resumed: preresume ran once; the first one takes the volume's state
+ *	over from the tracker (what an earlier table left there)
  * @resync_rate: resync limit in KiB/s (0: none), from the table line or
  *	the resync_rate message; WRITE_ONCE/READ_ONCE
  * @resync_paused: pause_resync was sent and no resync since;
@@ -88,12 +96,17 @@ struct fm_target {
 	atomic64_t backup_errors;
 	atomic64_t primary_errors;
 	struct fm_geom geom;
+	/* Serialises resync and full_resync; see state.c. */
+	struct mutex ctl_lock;
 	/* Serialises state transitions; see state.c. */
 	struct mutex state_lock;
 	enum fm_state state;
 	u64 offline_since;
 	bool backup_online;
 	bool full_resync_needed;
+	unsigned long offline_gen;
+	atomic_t tracking_writes;
+	bool resumed;
 	u32 resync_rate;
 	bool resync_paused;
 	struct fm_inflight inflight;
@@ -145,6 +158,10 @@ void fm_inflight_exit(struct fm_inflight *fl);
 /* state.c */
 const char *fm_state_name(enum fm_state state);
 void fm_state_set(struct fm_target *fmt, enum fm_state to, const char *why);
+bool fm_state_move(struct fm_target *fmt, unsigned int from_mask,
+		   enum fm_state to, const char *why);
+bool fm_track_begin(struct fm_target *fmt);
+void fm_track_end(struct fm_target *fmt);
 void fm_backup_offline(struct fm_target *fmt, const char *why);
 int fm_full_resync(struct fm_target *fmt);
 int fm_resync_request(struct fm_target *fmt);

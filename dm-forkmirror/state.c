@@ -20,6 +20,17 @@
  * marked regions; in in_sync otherwise. failed lasts until a reload or a
  * resync succeeds.
  *
+ * Concurrency. Every decision reads and writes the state, backup_online,
+ * offline_since and offline_gen together under state_lock, so a backup
+ * failure, an "offline" or "full_resync" message and a resync never
+ * overwrite one another's outcome. A resync does its I/O (the probe, the
+ * slot updates) outside the lock and holds ctl_lock instead, which only
+ * the messages and the sysfs file take; offline_gen tells it whether the
+ * backup went offline again meanwhile. Writes that map sent to tracking
+ * hold fmt->tracking_writes until their mark is durable (fm_track_begin),
+ * so a resync that brings the backup online waits for them before it
+ * counts the marked regions.
+ *
  * Transitions run in process context (the fork worker, a message), never
  * in map or a bio completion: taking the backup offline writes offline_since to
  * the slot header, and every transition sends events (dm_table_event for
@@ -62,8 +73,46 @@ static void fm_state_event(struct fm_target *fmt, enum fm_state state)
 	kobject_uevent_env(&disk_to_dev(dm_disk(md))->kobj, KOBJ_CHANGE, envp);
 }
 
+/* Log and announce a transition made under state_lock. */
+static void fm_state_announce(struct fm_target *fmt, enum fm_state from,
+			      enum fm_state to, const char *why)
+{
+	if (from == to)
+		return;
+	DMWARN("%s: %s -> %s: %s",
+	       dm_device_name(dm_table_get_md(fmt->ti->table)),
+	       fm_state_name(from), fm_state_name(to), why);
+	fm_state_event(fmt, to);
+}
+
 /**
- * fm_state_set() - move the volume to a new state
+ * fm_state_move() - move the volume to a new state if it is in one of some
+ * @fmt: the target
+ * @from_mask: BIT() of each state the move starts from
+ * @to: the new state
+ * @why: what caused it, for the log
+ *
+ * Context: process context, may sleep.
+ * Return: true when the state changed.
+ */
+bool fm_state_move(struct fm_target *fmt, unsigned int from_mask,
+		   enum fm_state to, const char *why)
+{
+	enum fm_state from;
+
+	mutex_lock(&fmt->state_lock);
+	from = fmt->state;
+	if (from_mask & BIT(from))
+		WRITE_ONCE(fmt->state, to);
+	else
+		to = from;
+	mutex_unlock(&fmt->state_lock);
+	fm_state_announce(fmt, from, to, why);
+	return from != to;
+}
+
+/**
+ * fm_state_set() - move the volume to a new state, whatever it is in
  * @fmt: the target
  * @to: the new state
  * @why: what caused it, for the log
@@ -74,18 +123,45 @@ static void fm_state_event(struct fm_target *fmt, enum fm_state state)
  */
 void fm_state_set(struct fm_target *fmt, enum fm_state to, const char *why)
 {
-	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
-	enum fm_state from;
+	fm_state_move(fmt, ~0U, to, why);
+}
 
-	mutex_lock(&fmt->state_lock);
-	from = fmt->state;
-	WRITE_ONCE(fmt->state, to);
-	mutex_unlock(&fmt->state_lock);
-	if (from == to)
-		return;
+/**
+ * fm_track_begin() - may a write be tracked, the backup being offline?
+ * @fmt: the target
+ *
+ * Called after the caller saw the backup offline. Counts the write in
+ * @fmt->tracking_writes, then looks again: a resync that brings the backup
+ * online between the two looks is seen here, and one that does it after
+ * sees the count (it waits for it to drop before it counts the marked
+ * regions). fm_track_end() drops the count once the mark is durable, or
+ * failed.
+ *
+ * Context: any (map).
+ * Return: true when the write is to be tracked (and is counted); false
+ * when the backup is online again (the write is forked; not counted).
+ */
+bool fm_track_begin(struct fm_target *fmt)
+{
+	atomic_inc(&fmt->tracking_writes);
+	/* Pairs with the smp_mb() in fm_backup_online(). */
+	smp_mb__after_atomic();
+	if (!READ_ONCE(fmt->backup_online))
+		return true;
+	fm_track_end(fmt);
+	return false;
+}
 
-	DMWARN("%s: %s -> %s: %s", dev, fm_state_name(from), fm_state_name(to), why);
-	fm_state_event(fmt, to);
+/**
+ * fm_track_end() - a tracked write's mark is durable (or failed)
+ * @fmt: the target
+ *
+ * Context: any.
+ */
+void fm_track_end(struct fm_target *fmt)
+{
+	if (atomic_dec_and_test(&fmt->tracking_writes))
+		wake_up_var(&fmt->tracking_writes);
 }
 
 /**
@@ -102,30 +178,35 @@ void fm_state_set(struct fm_target *fmt, enum fm_state to, const char *why)
 void fm_backup_offline(struct fm_target *fmt, const char *why)
 {
 	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
+	enum fm_state from, to;
 	bool was_online;
 	u64 since = 0;
 
 	mutex_lock(&fmt->state_lock);
 	was_online = fmt->backup_online;
 	WRITE_ONCE(fmt->backup_online, false);
+	if (!was_online) {
+		mutex_unlock(&fmt->state_lock);
+		return;
+	}
+	fmt->offline_gen++;
 	if (!fmt->offline_since) {
 		since = ktime_get_real_seconds();
 		WRITE_ONCE(fmt->offline_since, since);
 	}
+	from = fmt->state;
+	to = from == FM_STATE_FAILED ? from : FM_STATE_TRACKING;
+	WRITE_ONCE(fmt->state, to);
 	mutex_unlock(&fmt->state_lock);
-	if (!was_online)
-		return;
 	/*
 	 * The marks, not the timestamp, are what must be durable: a failure
 	 * to record it is logged and changes nothing else.
 	 */
 	if (since && fm_tracker_set_offline_since(fmt->vol, since))
 		DMWARN("%s: cannot record offline_since in the tracker store", dev);
-	if (READ_ONCE(fmt->state) == FM_STATE_FAILED)
-		return;
-	if (READ_ONCE(fmt->state) == FM_STATE_TRACKING)
+	if (from == to)
 		DMWARN("%s: backup offline: %s", dev, why);
-	fm_state_set(fmt, FM_STATE_TRACKING, why);
+	fm_state_announce(fmt, from, to, why);
 }
 
 /**
@@ -137,7 +218,7 @@ void fm_backup_offline(struct fm_target *fmt, const char *why)
  * regions wait for a copy), the backup staying online. On error nothing
  * of the state changes (the marks made are kept: marks never lose data).
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep (takes ctl_lock).
  * Return: 0, or the tracker's error.
  */
 int fm_full_resync(struct fm_target *fmt)
@@ -145,20 +226,22 @@ int fm_full_resync(struct fm_target *fmt)
 	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
 	int r;
 
+	mutex_lock(&fmt->ctl_lock);
 	r = fm_tracker_mark(fmt->vol, 0, fmt->geom.region_count);
 	if (!r)
 		r = fm_tracker_set_flags(fmt->vol, FM_SLOT_FULL_RESYNC, 0);
 	if (r) {
+		mutex_unlock(&fmt->ctl_lock);
 		DMERR_LIMIT("%s: full_resync: cannot mark the volume in the tracker store: %d",
 			    dev, r);
 		return r;
 	}
 	mutex_lock(&fmt->state_lock);
-	fmt->full_resync_needed = true;
+	WRITE_ONCE(fmt->full_resync_needed, true);
 	mutex_unlock(&fmt->state_lock);
-	if (READ_ONCE(fmt->state) == FM_STATE_IN_SYNC)
-		fm_state_set(fmt, FM_STATE_TRACKING,
-			     "full_resync: every region waits for a copy");
+	fm_state_move(fmt, BIT(FM_STATE_IN_SYNC), FM_STATE_TRACKING,
+		      "full_resync: every region waits for a copy");
+	mutex_unlock(&fmt->ctl_lock);
 	return 0;
 }
 
@@ -188,52 +271,119 @@ static int fm_probe_backup(struct fm_target *fmt)
 	return r;
 }
 
+/*
+ * Bring an answering backup online (resync, nothing to copy): from now on
+ * writes fork; tracked writes that map started before are waited for, so
+ * that their marks are counted. Then offline_since and the full-resync
+ * flag are cleared in the slot and, if no region waits for a copy and the
+ * backup did not go offline again meanwhile (@gen), the volume is in_sync.
+ */
+static int fm_backup_online(struct fm_target *fmt, unsigned long gen)
+{
+	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
+	enum fm_state from;
+	u64 since;
+	int r;
+
+	mutex_lock(&fmt->state_lock);
+	if (fmt->offline_gen != gen) {
+		mutex_unlock(&fmt->state_lock);
+		goto offline_again;
+	}
+	WRITE_ONCE(fmt->backup_online, true);
+	mutex_unlock(&fmt->state_lock);
+	smp_mb();	/* backup_online before tracking_writes; see fm_track_begin() */
+	wait_var_event(&fmt->tracking_writes,
+		       !atomic_read(&fmt->tracking_writes));
+
+	r = fm_tracker_set_offline_since(fmt->vol, 0);
+	if (!r && READ_ONCE(fmt->full_resync_needed) &&
+	    !fm_tracker_dirty_regions(fmt->vol))
+		r = fm_tracker_set_flags(fmt->vol, 0, FM_SLOT_FULL_RESYNC);
+	if (r)
+		DMERR_LIMIT("%s: resync: cannot update the tracker store: %d",
+			    dev, r);
+
+	mutex_lock(&fmt->state_lock);
+	if (fmt->offline_gen != gen) {
+		/* Failed again: the slot must say offline, not what we wrote. */
+		since = fmt->offline_since;
+		mutex_unlock(&fmt->state_lock);
+		if (since)
+			fm_tracker_set_offline_since(fmt->vol, since);
+		goto offline_again;
+	}
+	WRITE_ONCE(fmt->offline_since, 0);
+	if (r || fm_tracker_dirty_regions(fmt->vol)) {
+		mutex_unlock(&fmt->state_lock);
+		if (r)
+			return r;
+		DMWARN_LIMIT("%s: resync: backup online; %s", dev,
+			     "copying marked regions is not supported yet");
+		return -EOPNOTSUPP;
+	}
+	WRITE_ONCE(fmt->full_resync_needed, false);
+	from = fmt->state;
+	WRITE_ONCE(fmt->state, FM_STATE_IN_SYNC);
+	mutex_unlock(&fmt->state_lock);
+	fm_state_announce(fmt, from, FM_STATE_IN_SYNC,
+			  "resync: backup online, nothing to copy");
+	return 0;
+
+offline_again:
+	DMERR_LIMIT("%s: resync: the backup went offline again", dev);
+	return -EIO;
+}
+
 /**
  * fm_resync_request() - the resync message or sysfs write
  * @fmt: the target
  *
  * Clears pause_resync. An in_sync volume has nothing to do. Otherwise,
  * when no region waits for a copy, the backup is brought back online if
- * it answers (a read and a flush): offline_since is cleared in the slot and the state
- * is in_sync. Copying marked regions comes with the resync workers; until
- * then a volume with marked regions is refused with -EOPNOTSUPP.
+ * it answers (a read and a flush): offline_since is cleared in the slot
+ * and the state is in_sync. Copying marked regions comes with the resync
+ * workers; until then a volume with marked regions is refused with
+ * -EOPNOTSUPP (its backup is brought online all the same when it
+ * answers: the writes fork again, the marks stay).
  *
- * Context: process context, may sleep (flushes the backup).
+ * Context: process context, may sleep (takes ctl_lock; reads and flushes
+ * the backup).
  * Return: 0; -EOPNOTSUPP (marked regions); -EIO (the backup did not
- * answer); the tracker's error (offline_since could not be cleared).
+ * answer, or went offline again meanwhile); the tracker's error (the
+ * slot could not be updated).
  */
 int fm_resync_request(struct fm_target *fmt)
 {
 	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
-	int r;
+	unsigned long gen;
+	bool online, in_sync;
+	int r = 0;
 
+	mutex_lock(&fmt->ctl_lock);
 	WRITE_ONCE(fmt->resync_paused, false);
-	if (READ_ONCE(fmt->state) == FM_STATE_IN_SYNC)
-		return 0;
-	if (fm_tracker_dirty_regions(fmt->vol)) {
+	mutex_lock(&fmt->state_lock);
+	gen = fmt->offline_gen;
+	online = fmt->backup_online;
+	in_sync = fmt->state == FM_STATE_IN_SYNC && online;
+	mutex_unlock(&fmt->state_lock);
+	if (in_sync)
+		goto out;
+	if (online && fm_tracker_dirty_regions(fmt->vol)) {
 		DMWARN_LIMIT("%s: resync: copying marked regions is not supported yet",
 			     dev);
-		return -EOPNOTSUPP;
+		r = -EOPNOTSUPP;
+		goto out;
 	}
 	r = fm_probe_backup(fmt);
 	if (r) {
 		DMERR_LIMIT("%s: resync: the backup does not answer (%d)",
 			    dev, r);
-		return -EIO;
+		r = -EIO;
+		goto out;
 	}
-	r = fm_tracker_set_offline_since(fmt->vol, 0);
-	if (!r && fmt->full_resync_needed)
-		r = fm_tracker_set_flags(fmt->vol, 0, FM_SLOT_FULL_RESYNC);
-	if (r) {
-		DMERR_LIMIT("%s: resync: cannot update the tracker store: %d",
-			    dev, r);
-		return r;
-	}
-	mutex_lock(&fmt->state_lock);
-	fmt->full_resync_needed = false;
-	WRITE_ONCE(fmt->offline_since, 0);
-	WRITE_ONCE(fmt->backup_online, true);
-	mutex_unlock(&fmt->state_lock);
-	fm_state_set(fmt, FM_STATE_IN_SYNC, "resync: backup online, nothing to copy");
-	return 0;
+	r = fm_backup_online(fmt, gen);
+out:
+	mutex_unlock(&fmt->ctl_lock);
+	return r;
 }

@@ -114,11 +114,30 @@ static int fm_attach_tracker(struct fm_target *fmt, const char **error)
 }
 
 /*
- * The state a new table starts in: backup offline (tracking) when the line
- * says start_offline (recorded in the slot now, so that it can fail here)
- * or the slot says the backup went offline; tracking with the backup
- * online when the slot has marked regions (they wait for a copy); in_sync
- * otherwise.
+ * The state the slot gives (the volume's state when this table takes it
+ * over): backup offline (tracking) when the slot records an offline
+ * backup; tracking with the backup online when the slot has marked
+ * regions (they wait for a copy); in_sync otherwise.
+ */
+static void fm_state_from_tracker(struct fm_target *fmt)
+{
+	struct fm_tracker_info info;
+
+	fm_tracker_get_info(fmt->vol, &info);
+	WRITE_ONCE(fmt->offline_since, info.offline_since);
+	WRITE_ONCE(fmt->full_resync_needed, !!(info.flags & FM_SLOT_FULL_RESYNC));
+	WRITE_ONCE(fmt->backup_online, !info.offline_since);
+	if (!info.offline_since && !fm_tracker_dirty_regions(fmt->vol))
+		WRITE_ONCE(fmt->state, FM_STATE_IN_SYNC);
+	else
+		WRITE_ONCE(fmt->state, FM_STATE_TRACKING);
+}
+
+/*
+ * The state a new table starts in: start_offline is recorded in the slot
+ * now (so that it can fail here), then the slot gives the state. The
+ * first preresume takes it from the slot again: the table this one
+ * replaces may have changed it since.
  */
 static int fm_initial_state(struct fm_target *fmt, const char **error)
 {
@@ -126,23 +145,17 @@ static int fm_initial_state(struct fm_target *fmt, const char **error)
 	int r;
 
 	fm_tracker_get_info(fmt->vol, &info);
-	fmt->offline_since = info.offline_since;
-	fmt->full_resync_needed = !!(info.flags & FM_SLOT_FULL_RESYNC);
 	fmt->resync_rate = fmt->args.resync_rate;
-	if (!fmt->offline_since &&
+	if (!info.offline_since &&
 	    fm_args_has(&fmt->args, FM_FEAT_START_OFFLINE)) {
-		fmt->offline_since = ktime_get_real_seconds();
-		r = fm_tracker_set_offline_since(fmt->vol, fmt->offline_since);
+		r = fm_tracker_set_offline_since(fmt->vol,
+						 ktime_get_real_seconds());
 		if (r) {
 			*error = "Cannot record the offline backup in the tracker store";
 			return r;
 		}
 	}
-	fmt->backup_online = !fmt->offline_since;
-	if (!fmt->backup_online || fm_tracker_dirty_regions(fmt->vol))
-		fmt->state = FM_STATE_TRACKING;
-	else
-		fmt->state = FM_STATE_IN_SYNC;
+	fm_state_from_tracker(fmt);
 	return 0;
 }
 
@@ -163,7 +176,9 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	fmt->ti = ti;
+	mutex_init(&fmt->ctl_lock);
 	mutex_init(&fmt->state_lock);
+	atomic_set(&fmt->tracking_writes, 0);
 	fm_inflight_init(&fmt->inflight);
 	atomic64_set(&fmt->backup_errors, 0);
 	atomic64_set(&fmt->primary_errors, 0);
@@ -310,12 +325,21 @@ static struct fm_tracker_attr *const fm_sysfs_attrs[] = {
 
 /*
  * The constructor checked and reserved everything; preresume only hands
- * the volume over from the previous table and cannot fail.
+ * the volume over from the previous table and cannot fail. On the first
+ * resume the state is taken from the slot again: the previous table (now
+ * suspended, no write in flight) may have taken the backup offline or
+ * marked regions after this table was loaded.
  */
 static int fm_preresume(struct dm_target *ti)
 {
 	struct fm_target *fmt = ti->private;
 
+	if (!fmt->resumed) {
+		mutex_lock(&fmt->state_lock);
+		fm_state_from_tracker(fmt);
+		mutex_unlock(&fmt->state_lock);
+		fmt->resumed = true;
+	}
 	fm_tracker_activate(fmt->vol, fm_sysfs_attrs, fmt);
 	return 0;
 }

@@ -439,24 +439,54 @@ static struct fm_tracker_attr *target_attr(struct fm_tracker_volume *vol,
 	return NULL;
 }
 
+/*
+ * The active table's data for a callback of its file @attr, counted in
+ * cb_users; NULL (and nothing counted) when @attr is not the target's or
+ * no table is active. fm_tracker_deactivate() waits for the count, so
+ * the data stays valid until fm_vol_cb_put().
+ */
+static void *fm_vol_cb_get(struct fm_tracker_volume *vol,
+			   struct attribute *attr, struct fm_tracker_attr **ta,
+			   ssize_t *ret)
+{
+	void *data = NULL;
+
+	mutex_lock(&vol->bind_lock);
+	*ta = target_attr(vol, attr);
+	if (*ta) {
+		*ret = -ENODEV;
+		data = vol->target_data;
+		if (data)
+			vol->cb_users++;
+	}
+	mutex_unlock(&vol->bind_lock);
+	return data;
+}
+
+static void fm_vol_cb_put(struct fm_tracker_volume *vol)
+{
+	mutex_lock(&vol->bind_lock);
+	if (!--vol->cb_users)
+		wake_up_all(&vol->cb_idle);
+	mutex_unlock(&vol->bind_lock);
+}
+
 static ssize_t fm_vol_attr_show(struct kobject *kobj, struct attribute *attr,
 				char *buf)
 {
 	struct fm_tracker_volume *vol = container_of(kobj, struct fm_tracker_volume, kobj);
 	struct fm_tracker_attr *ta;
-	ssize_t ret;
+	ssize_t ret = -EIO;
+	void *data;
 
-	mutex_lock(&vol->bind_lock);
-	ta = target_attr(vol, attr);
-	if (ta) {
-		ret = -ENODEV;
-		if (vol->target_data && ta->show)
-			ret = ta->show(vol->target_data, buf);
-		mutex_unlock(&vol->bind_lock);
-		return ret;
+	data = fm_vol_cb_get(vol, attr, &ta, &ret);
+	if (!ta)
+		return container_of(attr, struct fm_vol_attr, attr)->show(vol, buf);
+	if (data) {
+		ret = ta->show ? ta->show(data, buf) : -EIO;
+		fm_vol_cb_put(vol);
 	}
-	mutex_unlock(&vol->bind_lock);
-	return container_of(attr, struct fm_vol_attr, attr)->show(vol, buf);
+	return ret;
 }
 
 /* Only the target's files are writable. */
@@ -466,15 +496,13 @@ static ssize_t fm_vol_attr_store(struct kobject *kobj, struct attribute *attr,
 	struct fm_tracker_volume *vol = container_of(kobj, struct fm_tracker_volume, kobj);
 	struct fm_tracker_attr *ta;
 	ssize_t ret = -EIO;
+	void *data;
 
-	mutex_lock(&vol->bind_lock);
-	ta = target_attr(vol, attr);
-	if (ta) {
-		ret = -ENODEV;
-		if (vol->target_data && ta->store)
-			ret = ta->store(vol->target_data, buf, len);
+	data = fm_vol_cb_get(vol, attr, &ta, &ret);
+	if (data) {
+		ret = ta->store ? ta->store(data, buf, len) : -EIO;
+		fm_vol_cb_put(vol);
 	}
-	mutex_unlock(&vol->bind_lock);
 	return ret;
 }
 
@@ -567,14 +595,19 @@ void fm_tracker_deactivate(struct fm_tracker_volume *vol, void *data)
 
 	mutex_lock(&vol->files_lock);
 	mutex_lock(&vol->bind_lock);
-	if (!data || vol->target_data != data) {
-		mutex_unlock(&vol->bind_lock);
-		goto out;
-	}
-	vol->target_data = NULL;
+	if (data && vol->target_data == data)
+		vol->target_data = NULL;
+	else
+		data = NULL;
 	mutex_unlock(&vol->bind_lock);
+	/*
+	 * A callback may still use this table's data (taken before another
+	 * table's activation replaced it): wait for every one in flight.
+	 */
+	wait_event(vol->cb_idle, !READ_ONCE(vol->cb_users));
+	if (!data)
+		goto out;
 
-	/* Waits for callbacks in flight; they may take bind_lock. */
 	for (a = vol->target_attrs; *a; a++)
 		sysfs_remove_file(&vol->kobj, &(*a)->attr);
 	mutex_lock(&vol->bind_lock);

@@ -97,8 +97,11 @@ struct fm_store {
  * @flags: in-memory copy of the slot's FM_SLOT_* flags
  * @counters: in-memory copy of the slot's counters
  * @dirty: set bits, readable without a lock (status)
- * @bind_lock: guards @target_data; held around the target's callbacks
+ * @bind_lock: guards @target_data and @cb_users
  * @target_data: the active table's data, NULL when none is active
+ * @cb_users: the target's sysfs callbacks running (they run without
+ *	@bind_lock: a resync may wait for the backup)
+ * @cb_idle: woken when @cb_users drops to zero
  * @files_lock: serialises creating and removing the target's files
  * @target_attrs: the target's files, once created (set under both locks)
  * @kobj: .../volumes/<name>/
@@ -128,9 +131,11 @@ struct fm_tracker_volume {
 	u64 counters[FM_CNT_NR];
 	atomic64_t dirty;
 
-	/* Guards target_data; held around the target's callbacks. */
+	/* Guards target_data and cb_users. */
 	struct mutex bind_lock;
 	void *target_data;
+	unsigned int cb_users;
+	wait_queue_head_t cb_idle;
 	/* Serialises creating and removing the target's files. */
 	struct mutex files_lock;
 	struct fm_tracker_attr *const *target_attrs;

@@ -157,6 +157,7 @@ static struct fm_tracker_volume *fm_volume_create(struct fm_store *store,
 	vol->attached = 1;
 	spin_lock_init(&vol->lock);
 	mutex_init(&vol->bind_lock);
+	init_waitqueue_head(&vol->cb_idle);
 	mutex_init(&vol->files_lock);
 	ret = fm_geom_init(&vol->geom, req->volume_sectors, req->region_sectors);
 	if (ret) {

@@ -15,7 +15,8 @@
  *   fm_tracker_set_flags, fm_tracker_set_offline_since: process context,
  *	may sleep (they write the slot header durably).
  *   fm_tracker_activate, fm_tracker_deactivate: process context (preresume,
- *	destructor), may sleep; no metadata I/O.
+ *	destructor), may sleep; no metadata I/O (deactivate waits for the
+ *	target's sysfs callbacks in flight).
  *   fm_tracker_clear, fm_tracker_test, fm_tracker_next_dirty,
  *   fm_tracker_marked,
  *   fm_tracker_count, fm_tracker_get_info: any context but hard irq,
@@ -105,10 +106,11 @@ void fm_tracker_count(struct fm_tracker_volume *vol, unsigned int counter, u64 d
  * @show: prints the file; @data is the active table's
  * @store: takes a write; @data is the active table's
  *
- * Callbacks run in process context under the volume's bind lock, which
- * fm_tracker_deactivate() takes: once it returns, no callback runs with
- * that table's data. A file read or written while no table is active
- * fails with -ENODEV.
+ * Callbacks run in process context, may sleep and may do I/O; they hold
+ * no tracker lock, so a slow one delays neither a resume nor another
+ * table's activation. fm_tracker_deactivate() waits for the callbacks in
+ * flight: once it returns, no callback runs with that table's data. A
+ * file read or written while no table is active fails with -ENODEV.
  */
 struct fm_tracker_attr {
 	struct attribute attr;
