@@ -1,0 +1,117 @@
+#!/bin/sh
+# The backup failing in the middle of a fio run with verification, once
+# through dm-flakey (its writes start failing on their own after a few
+# seconds) and once by swapping its table for dm-error while fio writes:
+# fio finishes with no error and its verification passes; the volume is
+# tracking with the backup offline; and the exported log is exact: every
+# region where the primary and the backup differ (every region written
+# after the failure) is marked, and no region outside the ranges fio wrote.
+#@ timeout: 240
+. /tests/lib/guest-lib.sh
+. /tests/lib/fm-lib.sh
+
+fm_load
+modprobe dm-flakey || fail "modprobe dm-flakey failed"
+P=$PRIMARY B=$BACKUP
+MS=$(sectors "$META")
+dmsetup create meta --table "0 $MS linear $META 0" || fail "meta linear failed"
+T=/dev/mapper/meta
+TN=$(dmsetup info -c --noheadings -o major,minor --separator : meta | tr -d " ")
+SYS=/sys/fs/forkmirror/$TN
+
+# 64 regions of 1 MiB; fio writes three separate ranges of them.
+REG=2048
+NREG=64
+S=$((REG * NREG))
+ZONES="4:4 24:3 44:4"	# first region (MiB), length (MiB)
+
+# in_zone R: region R lies in a range fio writes.
+in_zone() {
+	for z in $ZONES; do
+		[ "$1" -ge "${z%:*}" ] && [ "$1" -lt $((${z%:*} + ${z#*:})) ] && return 0
+	done
+	return 1
+}
+
+# run_fio: random writes of 4-32 KiB at queue depth 8 in the three
+# ranges, then fio reads everything back and checks it. The writes take
+# about 6 s at the rate given, so that the backup fails in the middle.
+run_fio() {
+	set --
+	for z in $ZONES; do
+		set -- "$@" --name=z${z%:*} --offset=${z%:*}M --size=${z#*:}M
+	done
+	fio --filename=/dev/mapper/fm --direct=1 --ioengine=libaio --iodepth=8 \
+		--rw=randwrite --bsrange=4k-32k --verify=crc32c --do_verify=1 \
+		--randrepeat=0 --rate_iops=,160 --output-format=terse "$@" \
+		>/tmp/fio.out 2>&1 ||
+		{ cat /tmp/fio.out; fail "fio failed while the backup failed"; }
+}
+
+# check_log VOLUME: the state and the exported log after the run.
+check_log() {
+	[ "$(status_field fm 1)" = tracking ] || fail "not tracking: $(dmsetup status fm)"
+	[ "$(status_field fm 5)" -gt 0 ] || fail "no backup error counted: $(dmsetup status fm)"
+	[ "$(status_field fm 6)" = 0 ] || fail "primary errors: $(dmsetup status fm)"
+	[ "$(status_field fm 7)" != - ] || fail "offline_since not shown: $(dmsetup status fm)"
+	bits=$(dd if="$SYS/volumes/$1/log" bs=1 skip=80 count=$((NREG / 8)) 2>/dev/null |
+		od -An -tu1 -v | tr -s ' \n' ' ')
+	blockdev --flushbufs "$P"
+	blockdev --flushbufs "$B"
+	r=0 marked=0 differ=0
+	for byte in $bits; do
+		for bit in 0 1 2 3 4 5 6 7; do
+			m=$(((byte >> bit) & 1))
+			if realcmp -s -n $((REG * 512)) -i $((r * REG * 512)) "$P" "$B"; then
+				d=0
+			else
+				d=1
+				differ=$((differ + 1))
+			fi
+			[ "$d" = 1 ] && [ "$m" = 0 ] &&
+				fail "$1: region $r differs between primary and backup but is not marked"
+			if [ "$m" = 1 ]; then
+				marked=$((marked + 1))
+				in_zone $r || fail "$1: region $r is marked but fio never wrote it"
+			fi
+			r=$((r + 1))
+		done
+	done
+	[ "$(status_field fm 2)" = "$marked/$NREG" ] ||
+		fail "status dirty $(status_field fm 2), log $marked/$NREG"
+	[ "$differ" -gt 0 ] || fail "$1: nothing written after the failure: the test proves nothing"
+	before=0
+	for z in $ZONES; do
+		realcmp -s -n $((${z#*:} * 1048576)) -i $((${z%:*} * 1048576)):0 \
+			"$B" /dev/zero || before=$((before + 1))
+	done
+	[ "$before" -gt 0 ] || fail "$1: the backup failed before fio wrote: not mid-run"
+	log "$1: $marked regions marked, $differ differ, all in fio's ranges"
+}
+
+log "dm-flakey: the backup's writes fail 3 s after its table is loaded"
+fm_wipe "$P" "$B" "$META"
+dmsetup create bk --table "0 $S flakey $B 0 3 600 1 error_writes" ||
+	fail "flakey refused"
+dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T flakey $REG" ||
+	fail "create failed"
+run_fio
+check_log flakey
+[ "$(dmesg | grep -c 'in_sync -> tracking: backup write failed')" = 1 ] ||
+	fail "the transition was not logged exactly once"
+dmsetup remove fm && dmsetup remove bk || fail "remove failed"
+
+log "dm-error: the backup's table swapped for dm-error while fio writes"
+fm_wipe "$P" "$B"
+dmsetup create bk --table "0 $S linear $B 0" || fail "linear refused"
+dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T error $REG" ||
+	fail "create failed"
+run_fio &
+fio_pid=$!
+sleep 3
+dmsetup suspend bk && dmsetup load bk --table "0 $S error" && dmsetup resume bk ||
+	fail "cannot swap the backup for dm-error"
+wait $fio_pid || fail "fio failed while the backup failed"
+check_log error
+dmsetup remove fm && dmsetup remove bk || fail "remove failed"
+fm_unload
