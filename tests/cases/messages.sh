@@ -104,4 +104,39 @@ dmesg | grep -q 'resync: the backup does not answer' || fail "no clear error for
 [ "$(status_field fm 7)" != - ] || fail "failed resync cleared offline_since"
 dmsetup remove fm || fail "remove failed"
 dmsetup remove bk
+
+log "a table loaded before the backup went offline takes the state over at resume"
+dmsetup create bk --table "0 $S linear $B 0" || fail "linear refused"
+dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T late 8" ||
+	fail "create failed"
+dmsetup reload fm --table "0 $S forkmirror $P /dev/mapper/bk $T late 8" ||
+	fail "reload failed"
+dmsetup message fm 0 offline || fail "offline refused"
+dmsetup resume fm || fail "resume failed"
+[ "$(status_field fm 1)" = tracking ] || fail "the new table lost tracking: $(dmsetup status fm)"
+[ "$(status_field fm 7)" != - ] || fail "the new table lost offline_since: $(dmsetup status fm)"
+dd if=/tmp/pattern of=/dev/mapper/fm bs=4k count=1 oflag=direct conv=notrunc 2>/dev/null ||
+	fail "tracked write failed"
+[ "$(status_field fm 2)" = "1/$TOTAL" ] || fail "the write was not tracked: $(dmsetup status fm)"
+
+log "a resync waiting for a hung backup delays neither resume nor the state file"
+dmsetup suspend bk || fail "cannot suspend the backup"
+(echo 1 >"$SYS/volumes/late/resync"; echo $? >/tmp/resync.rc) &
+rpid=$!
+sleep 2
+[ -e /tmp/resync.rc ] && fail "the resync did not wait for the suspended backup"
+timeout 60 dmsetup suspend fm || fail "suspend blocked behind the resync"
+timeout 60 dmsetup resume fm || fail "resume blocked behind the resync"
+[ "$(timeout 60 cat "$SYS/volumes/late/state")" = tracking ] ||
+	fail "the state file blocked behind the resync"
+dmsetup resume bk || fail "cannot resume the backup"
+wait $rpid
+[ "$(cat /tmp/resync.rc)" != 0 ] || fail "resync with a marked region succeeded"
+dmesg | grep -q 'resync: backup online; copying marked regions is not supported yet' ||
+	fail "no clear error for the marked region"
+st=$(dmsetup status fm)
+echo "$st" | grep -qE "^0 $S forkmirror tracking 1/$TOTAL 0/0 [0-9]+ 0 0 - 0\$" ||
+	fail "after the resync: $st"
+dmsetup remove fm || fail "remove failed"
+dmsetup remove bk
 fm_unload
