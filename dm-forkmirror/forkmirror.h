@@ -33,16 +33,20 @@ enum fm_state {
 
 /**
  * struct fm_inflight - the forks in flight of one target (inflight.c)
- * @lock: protects @busy and @deferred; taken in map, in the primary's
- *	completion (any context, so always with interrupts off) and in @work
+ * @lock: protects @busy, @wanted and @deferred; taken in map, in the
+ *	primary's completion (any context, so always with interrupts off)
+ *	and in @work
  * @busy: one bit per bucket, set while a fork holding it is in flight
+ * @wanted: the buckets of the forks in @deferred (a new fork wanting one
+ *	of them queues behind them)
  * @deferred: forks waiting for their buckets, in arrival order
  * @work: starts deferred forks after a completion freed buckets
  */
 struct fm_inflight {
-	/* Protects @busy and @deferred; irq-safe. */
+	/* Protects @busy, @wanted and @deferred; irq-safe. */
 	spinlock_t lock;
 	DECLARE_BITMAP(busy, FM_INFLIGHT_BUCKETS);
+	DECLARE_BITMAP(wanted, FM_INFLIGHT_BUCKETS);
 	struct bio_list deferred;
 	struct work_struct work;
 };

@@ -18,10 +18,12 @@
  *
  * A write that cannot take its buckets in map is put on the target's
  * deferred list (map never waits) and started by the target's work item
- * once a completion freed buckets. While the list is not empty, map
- * defers every new fork behind it, so a waiting write is not starved by
- * later ones; the work item starts the list in order, and a write that
- * still cannot start holds back later writes that share its buckets.
+ * once a completion freed buckets. The buckets the deferred writes want
+ * are kept too (fl->wanted): map defers a new fork that wants one of them
+ * behind the list, so a waiting write is not starved by later ones, and
+ * starts any other at once. The work item starts the list in order, and
+ * a write that still cannot start holds back later writes that share its
+ * buckets.
  *
  * Writes while the backup is offline go to the primary alone and take no
  * buckets; a deferred write whose backup went offline meanwhile is
@@ -122,6 +124,7 @@ static void fm_inflight_worker(struct work_struct *work)
 		bio_list_add(&go, bio);
 	}
 	fl->deferred = wait;
+	bitmap_copy(fl->wanted, held_back, FM_INFLIGHT_BUCKETS);
 	spin_unlock_irqrestore(&fl->lock, flags);
 
 	while ((bio = bio_list_pop(&go)))
@@ -132,6 +135,7 @@ void fm_inflight_init(struct fm_inflight *fl)
 {
 	spin_lock_init(&fl->lock);
 	bitmap_zero(fl->busy, FM_INFLIGHT_BUCKETS);
+	bitmap_zero(fl->wanted, FM_INFLIGHT_BUCKETS);
 	bio_list_init(&fl->deferred);
 	INIT_WORK(&fl->work, fm_inflight_worker);
 }
@@ -156,12 +160,14 @@ bool fm_inflight_start(struct fm_target *fmt, struct bio *bio)
 	if (!fm_inflight_range(fmt, bio, &start, &count))
 		return true;
 	spin_lock_irqsave(&fl->lock, flags);
-	ok = bio_list_empty(&fl->deferred) &&
-	     !fm_buckets_busy(fl->busy, start, count);
-	if (ok)
+	ok = !fm_buckets_busy(fl->busy, start, count) &&
+	     !fm_buckets_busy(fl->wanted, start, count);
+	if (ok) {
 		fm_inflight_take(fl, io, start, count);
-	else
+	} else {
+		fm_buckets_set(fl->wanted, start, count);
 		bio_list_add(&fl->deferred, bio);
+	}
 	spin_unlock_irqrestore(&fl->lock, flags);
 	return ok;
 }
