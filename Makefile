@@ -7,6 +7,7 @@
 #   make lint       checkpatch --strict, sparse (C=2), W=1; fails on findings
 #   make check      deps, lint, then every test in QEMU guests (the CI command)
 #   make demo       deps, then the demonstration in a QEMU guest
+#   make bench      deps, then the performance benchmark in a QEMU guest
 #   make unit       host unit tests (KUnit suites of the pure code, ASan)
 #   make fuzz       the store-image fuzzer; FUZZ_RUNS=N (default 1000000)
 #   make install    install the modules into /lib/modules of KDIR's kernel
@@ -57,6 +58,9 @@ check: deps
 demo: deps
 	bash tests/run-demo.sh
 
+bench: deps
+	bash tests/run-demo.sh bench bench
+
 unit: deps
 	$(MAKE) -C tests/host run
 
@@ -71,4 +75,4 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf .build tests/.work
 
-.PHONY: all modules tools install deps lint check demo unit fuzz clean
+.PHONY: all modules tools install deps lint check demo bench unit fuzz clean

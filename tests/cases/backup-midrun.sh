@@ -1,7 +1,7 @@
 #!/bin/sh
-# The backup failing in the middle of a fio run with verification, once
-# through dm-flakey (its writes start failing on their own after a few
-# seconds) and once by swapping its table for dm-error while fio writes:
+# The backup failing in the middle of a fio run with verification: once
+# its table is swapped for dm-flakey failing every write, once for dm-error
+# (each after the backup took its first hundred writes of the run):
 # fio finishes with no error and its verification passes; the volume is
 # tracking with the backup offline; and the exported log is exact: every
 # region where the primary and the backup differ (every region written
@@ -89,29 +89,39 @@ check_log() {
 	log "$1: $marked regions marked, $differ differ, all in fio's ranges"
 }
 
-log "dm-flakey: the backup's writes fail 3 s after its table is loaded"
-fm_wipe "$P" "$B" "$META"
-dmsetup create bk --table "0 $S flakey $B 0 3 600 1 error_writes" ||
-	fail "flakey refused"
-dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T flakey $REG" ||
-	fail "create failed"
-run_fio
-check_log flakey
-[ "$(dmesg | grep -c 'in_sync -> tracking: backup write failed')" = 1 ] ||
-	fail "the transition was not logged exactly once"
-dmsetup remove fm && dmsetup remove bk || fail "remove failed"
+# writes_done DM_NAME: writes the dm device completed.
+writes_done() {
+	awk '{ print $5 }' "/sys/block/$(dm_kname "$1")/stat" || echo 0
+}
 
-log "dm-error: the backup's table swapped for dm-error while fio writes"
-fm_wipe "$P" "$B"
-dmsetup create bk --table "0 $S linear $B 0" || fail "linear refused"
-dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T error $REG" ||
-	fail "create failed"
-run_fio &
-fio_pid=$!
-sleep 3
-dmsetup suspend bk && dmsetup load bk --table "0 $S error" && dmsetup resume bk ||
-	fail "cannot swap the backup for dm-error"
-wait $fio_pid || fail "fio failed while the backup failed"
-check_log error
-dmsetup remove fm && dmsetup remove bk || fail "remove failed"
+# midrun VOLUME TABLE N: fio through a fresh volume whose backup, a linear
+# device at first, gets TABLE once it completed 100 writes of the run;
+# N: how many backup-failure transitions the kernel log holds by then.
+midrun() {
+	fm_wipe "$P" "$B"
+	dmsetup create bk --table "0 $S linear $B 0" || fail "linear refused"
+	dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T $1 $REG" ||
+		fail "create failed"
+	run_fio &
+	fio_pid=$!
+	i=0
+	while [ "$(writes_done bk)" -lt 100 ]; do
+		[ $i -ge 600 ] && fail "the backup took no 100 writes in 60 s"
+		sleep 0.1
+		i=$((i + 1))
+	done
+	dmsetup suspend bk && dmsetup load bk --table "$2" && dmsetup resume bk ||
+		fail "cannot swap the backup's table"
+	wait $fio_pid || fail "fio failed while the backup failed"
+	check_log "$1"
+	[ "$(dmesg | grep -c "in_sync -> tracking: backup write failed")" = "$3" ] ||
+		fail "the transition was not logged exactly once"
+	dmsetup remove fm && dmsetup remove bk || fail "remove failed"
+}
+
+fm_wipe "$META"
+log "dm-flakey failing every write, swapped in while fio writes"
+midrun flakey "0 $S flakey $B 0 0 1 1 error_writes" 1
+log "dm-error swapped in while fio writes"
+midrun error "0 $S error" 2
 fm_unload

@@ -60,14 +60,40 @@ dmsetup message fm 0 resync || fail "resync of an in_sync volume refused"
 dmsetup message fm 0 resync || fail "a repeated resync refused"
 [ "$(dmsetup status fm)" = "$st0" ] || fail "status changed: $(dmsetup status fm)"
 
-log "offline, then resync with nothing written: back in sync"
+log "offline, then resync with nothing written: back in sync, with events"
+# Each state change is a dm event (dmsetup's event counter, what dmeventd
+# waits on) and a KOBJ_CHANGE uevent carrying FORKMIRROR_STATE.
+rm -f /tmp/uevents
+uevent sh -c 'echo "$ACTION $DEVPATH $FORKMIRROR_STATE" >>/tmp/uevents' &
+upid=$!
+sleep 1
+ev0=$(dmsetup info -c --noheadings -o events fm | tr -d ' ')
 dmsetup message fm 0 offline || fail "offline refused"
 [ "$(status_field fm 1)" = tracking ] || fail "offline: $(dmsetup status fm)"
 [ "$(status_field fm 7)" != - ] || fail "offline_since not set: $(dmsetup status fm)"
+ev1=$(dmsetup info -c --noheadings -o events fm | tr -d ' ')
+[ "$ev1" -gt "$ev0" ] || fail "no dm event for in_sync -> tracking ($ev0, $ev1)"
+dmsetup message fm 0 offline || fail "a repeated offline refused"
+[ "$(dmsetup info -c --noheadings -o events fm | tr -d ' ')" = "$ev1" ] ||
+	fail "an offline that changed nothing sent an event"
 dmsetup message fm 0 resync || fail "resync with nothing marked refused"
 [ "$(dmsetup status fm)" = "$st0" ] || fail "after resync: $(dmsetup status fm)"
+[ "$(dmsetup info -c --noheadings -o events fm | tr -d ' ')" -gt "$ev1" ] ||
+	fail "no dm event for tracking -> in_sync"
 dmesg | grep -q 'tracking -> in_sync: resync: backup online, nothing to copy' ||
 	fail "no log line for the return to in_sync"
+dm=$(dm_kname fm)
+i=0
+until grep -q "^change .*/$dm tracking\$" /tmp/uevents &&
+	grep -q "^change .*/$dm in_sync\$" /tmp/uevents; do
+	[ $i -ge 300 ] && fail "no uevents with FORKMIRROR_STATE: $(cat /tmp/uevents 2>/dev/null)"
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 1
+kill $upid
+[ "$(grep -c "/$dm [a-z_]" /tmp/uevents)" = 2 ] ||
+	fail "not one uevent per state change: $(cat /tmp/uevents)"
 
 log "full_resync: every region marked before it returns, writes still forked"
 dmsetup message fm 0 full_resync || fail "full_resync refused"

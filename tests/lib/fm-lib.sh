@@ -6,6 +6,12 @@ devnum() {
 	cat "/sys/class/block/$(basename "$(readlink -f "$1")")/dev"
 }
 
+# dm_kname NAME: the kernel's name of a dm device (dm-N; /dev/mapper/NAME
+# is a device node here, not a link, as there is no udev).
+dm_kname() {
+	echo "dm-$(dmsetup info -c --noheadings -o minor "$1" | tr -d ' ')"
+}
+
 # sectors DEV: size in 512-byte sectors.
 sectors() {
 	blockdev --getsz "$1"
