@@ -61,6 +61,7 @@ static void fm_track_and_submit(struct fm_io *io, struct bio *bio)
 		r = fm_tracker_mark(fmt->vol, first, count);
 	fm_track_end(fmt);
 	if (unlikely(r)) {
+		fm_tracker_count(fmt->vol, FM_CNT_TRACKER_ERRORS, 1);
 		fm_state_set(fmt, FM_STATE_FAILED,
 			     "a write could be neither forked nor tracked");
 		io->failed_here = true;
@@ -86,6 +87,7 @@ static void fm_fork_worker(struct work_struct *work)
 
 	if (unlikely(io->backup_status)) {
 		atomic64_inc(&fmt->backup_errors);
+		fm_tracker_count(fmt->vol, FM_CNT_BACKUP_ERRORS, 1);
 		/*
 		 * Counted before the backup goes offline: a resync that brings
 		 * it back waits for this mark (fm_track_begin() explains).
@@ -193,8 +195,11 @@ void fm_fork_deferred(struct fm_target *fmt, struct bio *bio)
  * (which may hold the new data). Mark them, so that a resync copies the
  * primary's content over; an in_sync volume goes to tracking (a region
  * waits for a copy). When the mark cannot be made nothing records which
- * regions differ: the volume needs a full resync and is failed. Then the
- * write completes with the primary's error.
+ * regions differ: the volume needs a full resync (full_resync_needed, and
+ * the slot's flag if the store takes it). The write was forked, so the
+ * state is not failed (BRIEF.md: a tracker failure while the backup is
+ * online is counted and logged). Then the write completes with the
+ * primary's error.
  */
 static void fm_primary_error_worker(struct work_struct *work)
 {
@@ -209,14 +214,17 @@ static void fm_primary_error_worker(struct work_struct *work)
 			    &count);
 	if (!r)
 		r = fm_tracker_mark(fmt->vol, first, count);
+	fm_tracker_count(fmt->vol, FM_CNT_PRIMARY_ERRORS, 1);
 	if (r) {
+		fm_tracker_count(fmt->vol, FM_CNT_TRACKER_ERRORS, 1);
 		DMERR_LIMIT("%s: primary write failed and its regions cannot be marked: %d",
 			    dev, r);
 		mutex_lock(&fmt->state_lock);
 		WRITE_ONCE(fmt->full_resync_needed, true);
 		mutex_unlock(&fmt->state_lock);
-		fm_state_set(fmt, FM_STATE_FAILED,
-			     "primary write failed and cannot be tracked: full resync needed");
+		fm_tracker_set_flags(fmt->vol, FM_SLOT_FULL_RESYNC, 0);
+		fm_state_move(fmt, BIT(FM_STATE_IN_SYNC), FM_STATE_TRACKING,
+			      "primary write failed and cannot be marked: full resync needed");
 	} else {
 		fm_state_move(fmt, BIT(FM_STATE_IN_SYNC), FM_STATE_TRACKING,
 			      "primary write failed: its regions wait for a copy");
