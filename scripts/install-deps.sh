@@ -9,6 +9,7 @@ set -eu
 
 PKGS="
 make gcc libc6-dev pkg-config
+flex bison bc libelf-dev libssl-dev
 linux-image-amd64 linux-headers-amd64 linux-source-6.1
 qemu-system-x86 busybox-static kmod cpio xz-utils python3
 dmsetup lvm2 fio ndctl mdadm e2fsprogs diffutils util-linux
