@@ -8,6 +8,7 @@
 #   make check      deps, lint, then every test in QEMU guests (the CI command)
 #   make demo       deps, then the demonstration in a QEMU guest
 #   make bench      deps, then the performance benchmark in a QEMU guest
+#   make crash      deps, then the crash campaign (CRASH_RUNS=N, default 10)
 #   make unit       host unit tests (KUnit suites of the pure code, ASan)
 #   make fuzz       the store-image fuzzer; FUZZ_RUNS=N (default 1000000)
 #   make install    install the modules into /lib/modules of KDIR's kernel
@@ -61,6 +62,9 @@ demo: deps
 bench: deps
 	bash tests/run-demo.sh bench bench
 
+crash: deps
+	bash tests/run-crash.sh
+
 unit: deps
 	$(MAKE) -C tests/host run
 
@@ -75,4 +79,4 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf .build tests/.work
 
-.PHONY: all modules tools install deps lint check demo bench unit fuzz clean
+.PHONY: all modules tools install deps lint check demo bench crash unit fuzz clean

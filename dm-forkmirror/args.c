@@ -117,6 +117,8 @@ static int fm_parse_feature(char **words, unsigned int left,
 		bit = FM_FEAT_START_OFFLINE;
 	} else if (!strcmp(name, "fork_mode")) {
 		bit = FM_FEAT_FORK_MODE;
+	} else if (!strcmp(name, "intent_window")) {
+		bit = FM_FEAT_INTENT_WINDOW;
 	} else {
 		*error = "Unknown feature argument";
 		return -EINVAL;
@@ -149,6 +151,18 @@ static int fm_parse_feature(char **words, unsigned int left,
 			args->fork_mode = FM_FORK_PARALLEL;
 		} else {
 			*error = "Invalid fork_mode: must be serial or parallel";
+			return -EINVAL;
+		}
+		*used = 2;
+	} else if (bit == FM_FEAT_INTENT_WINDOW) {
+		if (left < 2) {
+			*error = "Feature intent_window needs a value in milliseconds";
+			return -EINVAL;
+		}
+		if (fm_parse_u32(words[1], &args->intent_window_ms) ||
+		    args->intent_window_ms < FM_INTENT_WINDOW_MIN_MS ||
+		    args->intent_window_ms > FM_INTENT_WINDOW_MAX_MS) {
+			*error = "Invalid intent_window: must be 100 to 600000 milliseconds";
 			return -EINVAL;
 		}
 		*used = 2;
@@ -191,6 +205,11 @@ static int fm_parse_features(unsigned int argc, char **argv,
 		*error = "fork_mode parallel cannot be combined with no_intent_log";
 		return -EINVAL;
 	}
+	if (fm_args_has(args, FM_FEAT_INTENT_WINDOW) &&
+	    fm_args_has(args, FM_FEAT_NO_INTENT_LOG)) {
+		*error = "intent_window cannot be combined with no_intent_log";
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -209,6 +228,7 @@ int fm_parse_args(unsigned int argc, char **argv, struct fm_args *args,
 	int r;
 
 	memset(args, 0, sizeof(*args));
+	args->intent_window_ms = FM_INTENT_WINDOW_DEFAULT_MS;
 	if (argc < FM_POSITIONAL_ARGS) {
 		*error = "Not enough arguments: need primary backup tracker volume region_sectors";
 		return -EINVAL;
@@ -259,9 +279,9 @@ EXPORT_SYMBOL_IF_KUNIT(fm_parse_args);
  */
 int fm_format_features(const struct fm_args *args, char *buf, size_t len)
 {
-	const char *words[8];
+	const char *words[10];
 	unsigned int n = 0, i;
-	char rate[16];
+	char rate[16], window[16];
 	size_t pos;
 	int w;
 
@@ -279,6 +299,11 @@ int fm_format_features(const struct fm_args *args, char *buf, size_t len)
 	if (args->fork_mode == FM_FORK_PARALLEL) {
 		words[n++] = "fork_mode";
 		words[n++] = "parallel";
+	}
+	if (args->intent_window_ms != FM_INTENT_WINDOW_DEFAULT_MS) {
+		snprintf(window, sizeof(window), "%u", args->intent_window_ms);
+		words[n++] = "intent_window";
+		words[n++] = window;
 	}
 
 	if (!len)

@@ -32,7 +32,16 @@ enum fm_feature_bits {
 	FM_FEAT_NO_INTENT_LOG	= BIT(2),
 	FM_FEAT_START_OFFLINE	= BIT(3),
 	FM_FEAT_FORK_MODE	= BIT(4),
+	FM_FEAT_INTENT_WINDOW	= BIT(5),
 };
+
+/*
+ * Write-intent window: how long, at most, a region stays marked after its
+ * last write completed (intent.c), in milliseconds.
+ */
+#define FM_INTENT_WINDOW_DEFAULT_MS	5000U
+#define FM_INTENT_WINDOW_MIN_MS		100U
+#define FM_INTENT_WINDOW_MAX_MS		600000U
 
 /**
  * struct fm_args - a parsed table line
@@ -43,6 +52,8 @@ enum fm_feature_bits {
  * @region_sectors: region size in 512-byte sectors, a power of two
  * @resync_rate: resync rate limit in KiB/s, 0 for unlimited
  * @fork_mode: serial or parallel forked writes
+ * @intent_window_ms: the write-intent window (FM_INTENT_WINDOW_DEFAULT_MS
+ *	unless the line names intent_window)
  * @features: FM_FEAT_* bits of the features the line named
  */
 struct fm_args {
@@ -53,6 +64,7 @@ struct fm_args {
 	u32 region_sectors;
 	u32 resync_rate;
 	enum fm_fork_mode fork_mode;
+	u32 intent_window_ms;
 	unsigned int features;
 };
 

@@ -86,6 +86,13 @@ static const struct good_case good_cases[] = {
 	  FM_FORK_SERIAL,
 	  FM_FEAT_NO_INTENT_LOG | FM_FEAT_FORK_MODE | FM_FEAT_RESYNC_RATE,
 	  "3 resync_rate 7 no_intent_log" },
+	{ "a b c v 8 2 intent_window 5000", "v", 8, 0, FM_FORK_SERIAL,
+	  FM_FEAT_INTENT_WINDOW, "" },
+	{ "a b c v 8 2 intent_window 100", "v", 8, 0, FM_FORK_SERIAL,
+	  FM_FEAT_INTENT_WINDOW, "2 intent_window 100" },
+	{ "a b c v 8 4 intent_window 600000 fork_mode parallel", "v", 8, 0,
+	  FM_FORK_PARALLEL, FM_FEAT_INTENT_WINDOW | FM_FEAT_FORK_MODE,
+	  "4 fork_mode parallel intent_window 600000" },
 };
 
 static void good_case_desc(const struct good_case *c, char *desc)
@@ -143,6 +150,9 @@ struct bad_case {
 #define E_MODE_VAL	"Feature fork_mode needs a value: serial or parallel"
 #define E_MODE		"Invalid fork_mode: must be serial or parallel"
 #define E_PAR_NIL	"fork_mode parallel cannot be combined with no_intent_log"
+#define E_WIN_VAL	"Feature intent_window needs a value in milliseconds"
+#define E_WIN		"Invalid intent_window: must be 100 to 600000 milliseconds"
+#define E_WIN_NIL	"intent_window cannot be combined with no_intent_log"
 
 static const struct bad_case bad_cases[] = {
 	{ "", E_ARGS },
@@ -193,6 +203,13 @@ static const struct bad_case bad_cases[] = {
 	{ "a b c vol 8 2 fork_mode Serial", E_MODE },
 	{ "a b c vol 8 2 fork_mode async", E_MODE },
 	{ "a b c vol 8 3 fork_mode parallel no_intent_log", E_PAR_NIL },
+	{ "a b c vol 8 1 intent_window", E_WIN_VAL },
+	{ "a b c vol 8 2 intent_window 99", E_WIN },
+	{ "a b c vol 8 2 intent_window 600001", E_WIN },
+	{ "a b c vol 8 2 intent_window 0", E_WIN },
+	{ "a b c vol 8 2 intent_window 5s", E_WIN },
+	{ "a b c vol 8 4 intent_window 100 intent_window 200", E_TWICE },
+	{ "a b c vol 8 3 no_intent_log intent_window 1000", E_WIN_NIL },
 	{ "a b c vol 8 3 no_intent_log fork_mode parallel", E_PAR_NIL },
 };
 

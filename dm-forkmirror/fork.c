@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The forked write: one write bio becomes a write to the backup and, only
- * after that completed successfully, the same write to the primary. While
- * the backup is offline the write is tracked instead: its regions are
- * marked durably in the tracker, then the primary is written.
+ * after that completed successfully, the same write to the primary
+ * (fork_mode serial), or both at once when an intent mark covers it
+ * (fork_mode parallel). With the intent log (the default), a fork starts
+ * only once its regions are marked durably in the tracker (intent.c).
+ * While the backup is offline the write is tracked instead: its regions
+ * are marked durably in the tracker, then the primary is written.
  *
- *   map()            backup online: clone the bio to the backup, submit
- *                    the clone (after any overlapping fork in flight,
- *                    inflight.c); offline: remap to the primary at once when
- *                    the regions are already marked durably, or queue
- *                    the tracking work
+ *   map()            backup online: take the regions (inflight.c); when
+ *                    an intent mark covers them, start the fork (serial:
+ *                    clone to the backup; parallel: clone to both),
+ *                    otherwise queue the intent work; offline: remap to
+ *                    the primary at once when the regions are already
+ *                    marked durably, or queue the tracking work
+ *   fm_mark_worker   (process context) make the intent mark, then start
+ *                    the fork (parallel only when the mark was made)
  *   backup end_io    (any context, maybe hard irq) record the status,
  *                    queue the bio's work item
  *   fm_fork_worker   (process context) submit the original bio to the
  *                    primary; after a backup error, go to tracking and
  *                    track the write
+ *   parallel end_io  (any context) the last half to complete ends the
+ *                    original bio, or queues fm_parallel_failed_worker
+ *                    after a backup error (the backup goes offline first)
  *   fm_track_worker  (process context) mark, then submit to the primary;
  *                    when the mark cannot be made, the write is failed
  *                    (state failed) and the primary left untouched
@@ -110,8 +119,8 @@ static void fm_backup_endio(struct bio *clone)
 	queue_work(fm_io_wq, &io->work);
 }
 
-/* The first half of a fork: the write to the backup. */
-static void fm_fork_start(struct fm_target *fmt, struct bio *bio)
+/* The first half of a serial fork: the write to the backup. */
+static void fm_fork_start_serial(struct fm_target *fmt, struct bio *bio)
 {
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 	struct bio *clone;
@@ -124,13 +133,129 @@ static void fm_fork_start(struct fm_target *fmt, struct bio *bio)
 	submit_bio_noacct(clone);
 }
 
+/*
+ * A parallel fork whose backup half failed: the backup goes offline (the
+ * regions' durable intent marks then wait for a copy), then the original
+ * completes with the primary's status.
+ */
+static void fm_parallel_failed_worker(struct work_struct *work)
+{
+	struct fm_io *io = container_of(work, struct fm_io, work);
+	struct bio *bio = dm_bio_from_per_bio_data(io, sizeof(struct fm_io));
+	struct fm_target *fmt = io->fmt;
+
+	atomic64_inc(&fmt->backup_errors);
+	fm_tracker_count(fmt->vol, FM_CNT_BACKUP_ERRORS, 1);
+	fm_backup_offline(fmt, "backup write failed");
+	bio->bi_status = io->clone_status;
+	bio_endio(bio);
+}
+
+/* The last half of a parallel fork to complete ends the original. */
+static void fm_parallel_half_done(struct bio *bio, struct fm_io *io)
+{
+	if (!atomic_dec_and_test(&io->pending))
+		return;
+	if (unlikely(io->backup_status)) {
+		INIT_WORK(&io->work, fm_parallel_failed_worker);
+		queue_work(fm_io_wq, &io->work);
+		return;
+	}
+	bio->bi_status = io->clone_status;
+	bio_endio(bio);
+}
+
+static void fm_parallel_backup_endio(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
+	io->backup_status = clone->bi_status;
+	bio_put(clone);
+	fm_parallel_half_done(bio, io);
+}
+
+static void fm_parallel_primary_endio(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
+	io->clone_status = clone->bi_status;
+	bio_put(clone);
+	fm_parallel_half_done(bio, io);
+}
+
+/*
+ * A parallel fork: the backup and the primary written at once, each
+ * through a clone; the original completes when both did. Only ever
+ * started once a durable intent mark covers the write (invariant 1).
+ */
+static void fm_fork_start_parallel(struct fm_target *fmt, struct bio *bio)
+{
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+	struct bio *b, *p;
+
+	atomic_set(&io->pending, 2);
+	io->clone_status = BLK_STS_OK;
+	b = bio_alloc_clone(fmt->backup->bdev, bio, GFP_NOIO, &fm_clone_bioset);
+	b->bi_private = bio;
+	b->bi_end_io = fm_parallel_backup_endio;
+	p = bio_alloc_clone(fmt->primary->bdev, bio, GFP_NOIO, &fm_clone_bioset);
+	p->bi_private = bio;
+	p->bi_end_io = fm_parallel_primary_endio;
+	submit_bio_noacct(b);
+	submit_bio_noacct(p);
+}
+
+/* Start a fork; @covered: a durable intent mark covers it. */
+static void fm_fork_start(struct fm_target *fmt, struct bio *bio,
+			  bool covered)
+{
+	if (covered && fmt->args.fork_mode == FM_FORK_PARALLEL)
+		fm_fork_start_parallel(fmt, bio);
+	else
+		fm_fork_start_serial(fmt, bio);
+}
+
+/*
+ * A fork holding its buckets, not covered yet: make its intent mark, then
+ * start it; when the backup went offline meanwhile, track it instead.
+ * A failed mark still lets a serial fork go ahead (the backup is written
+ * first), never a parallel one.
+ */
+static void fm_mark_and_start(struct fm_io *io, struct bio *bio)
+{
+	struct fm_target *fmt = io->fmt;
+	u64 first, count;
+	int r;
+
+	if (!fm_intent_enabled(fmt) || fm_bio_regions(fmt, bio, &first, &count)) {
+		fm_fork_start_serial(fmt, bio);
+		return;
+	}
+	while ((r = fm_intent_mark(fmt, first, count)) == -EAGAIN) {
+		if (fm_track_begin(fmt)) {
+			fm_track_and_submit(io, bio);
+			return;
+		}
+	}
+	fm_fork_start(fmt, bio, !r);
+}
+
+static void fm_mark_worker(struct work_struct *work)
+{
+	struct fm_io *io = container_of(work, struct fm_io, work);
+
+	fm_mark_and_start(io, dm_bio_from_per_bio_data(io, sizeof(struct fm_io)));
+}
+
 /**
- * fm_fork_write() - start a serial forked write
+ * fm_fork_write() - start a forked write
  * @fmt: the target
  * @bio: a write, flush, discard or write-zeroes bio, already remapped to
  *	the primary
  *
- * Context: map; never sleeps (the clone comes from a mempool with
+ * Context: map; never sleeps (the clones come from a mempool with
  * GFP_NOIO, which waits only for a clone of our own to complete; the
  * tracker check and the in-flight accounting take spinlocks).
  * Return: DM_MAPIO_SUBMITTED, or DM_MAPIO_REMAPPED when the backup is
@@ -164,9 +289,18 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 		/* The backup came back meanwhile: fork. */
 	}
 
-	/* Overlapping a fork in flight: started later by inflight.c. */
-	if (fm_inflight_start(fmt, bio))
-		fm_fork_start(fmt, bio);
+	switch (fm_inflight_start(fmt, bio)) {
+	case FM_INFLIGHT_COVERED:
+		fm_fork_start(fmt, bio, true);
+		break;
+	case FM_INFLIGHT_UNCOVERED:
+		INIT_WORK(&io->work, fm_mark_worker);
+		queue_work(fm_io_wq, &io->work);
+		break;
+	case FM_INFLIGHT_DEFERRED:
+		/* Overlapping a fork in flight: started later by inflight.c. */
+		break;
+	}
 	return DM_MAPIO_SUBMITTED;
 }
 
@@ -176,7 +310,8 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
  * @bio: the write, holding its in-flight buckets
  *
  * The backup may have gone offline while the write waited: it is tracked
- * then, as a write arriving now would be.
+ * then, as a write arriving now would be. Otherwise its intent mark is
+ * made (at once when it is there already) and the fork started.
  *
  * Context: process context (inflight.c's work item); may sleep.
  */
@@ -187,7 +322,7 @@ void fm_fork_deferred(struct fm_target *fmt, struct bio *bio)
 	if (!READ_ONCE(fmt->backup_online) && fm_track_begin(fmt))
 		fm_track_and_submit(io, bio);
 	else
-		fm_fork_start(fmt, bio);
+		fm_mark_and_start(io, bio);
 }
 
 /*
@@ -213,7 +348,9 @@ static void fm_primary_error_worker(struct work_struct *work)
 	r = fm_geom_regions(&fmt->geom, io->sector, io->nr_sectors, &first,
 			    &count);
 	if (!r)
-		r = fm_tracker_mark(fmt->vol, first, count);
+		r = fm_intent_to_copy(fmt, first, count);
+	/* Held since end_io: no pass cleared the regions before this. */
+	fm_intent_release(fmt);
 	fm_tracker_count(fmt->vol, FM_CNT_PRIMARY_ERRORS, 1);
 	if (r) {
 		fm_tracker_count(fmt->vol, FM_CNT_TRACKER_ERRORS, 1);
@@ -239,6 +376,9 @@ static void fm_primary_error_worker(struct work_struct *work)
  * @bio: the write, with @error from the primary
  * @error: the primary's status
  *
+ * Holds the intent log's clearing (fm_intent_hold()) until the regions
+ * wait for a copy: an intent mark of theirs must not be cleared first.
+ *
  * Context: end_io (any context): only queues work.
  * Return: true when the bio is taken over (end_io returns
  * DM_ENDIO_INCOMPLETE; the bio is completed again, with the error, once
@@ -254,6 +394,7 @@ bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
 		return false;
 	io->error_marked = true;
 	io->primary_status = error;
+	fm_intent_hold(fmt);
 	INIT_WORK(&io->work, fm_primary_error_worker);
 	queue_work(fm_io_wq, &io->work);
 	return true;
@@ -263,6 +404,11 @@ bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
 void fm_queue_io_work(struct work_struct *work)
 {
 	queue_work(fm_io_wq, work);
+}
+
+void fm_queue_io_delayed(struct delayed_work *work, unsigned long delay)
+{
+	queue_delayed_work(fm_io_wq, work, delay);
 }
 
 int fm_fork_init(void)

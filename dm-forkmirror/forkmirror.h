@@ -33,7 +33,8 @@ enum fm_state {
 
 /**
  * struct fm_inflight - the forks in flight of one target (inflight.c)
- * @lock: protects @busy, @wanted and @deferred; taken in map, in the
+ * @lock: protects @busy, @wanted, @deferred and the target's intent
+ *	state (struct fm_intent); taken in map, in the
  *	primary's completion (any context, so always with interrupts off)
  *	and in @work
  * @busy: one bit per bucket, set while a fork holding it is in flight
@@ -43,12 +44,38 @@ enum fm_state {
  * @work: starts deferred forks after a completion freed buckets
  */
 struct fm_inflight {
-	/* Protects @busy, @wanted and @deferred; irq-safe. */
+	/* Protects @busy, @wanted, @deferred and fm_target.intent; irq-safe. */
 	spinlock_t lock;
 	DECLARE_BITMAP(busy, FM_INFLIGHT_BUCKETS);
 	DECLARE_BITMAP(wanted, FM_INFLIGHT_BUCKETS);
 	struct bio_list deferred;
 	struct work_struct work;
+};
+
+/**
+ * struct fm_intent - the write-intent log of one target (intent.c)
+ * @marks: the tracker's set bits that are intent marks (cleared lazily);
+ *	every other set bit waits for a copy
+ * @touched: regions a fork took or released its buckets on since the
+ *	current clearing pass began
+ * @holds: clearing is held while non-zero (fm_intent_hold())
+ * @armed: @work is queued
+ * @suspended: the table is suspended: @work is not queued
+ * @period: a third of the intent window, in jiffies (fixed)
+ * @work: the clearing pass, on the module's workqueue
+ *
+ * @marks, @touched, @holds, @armed and @suspended are guarded by the
+ * target's inflight.lock; @marks and @touched are allocated only when
+ * the table has the intent log (no no_intent_log).
+ */
+struct fm_intent {
+	struct fm_bitmap marks;
+	struct fm_bitmap touched;
+	unsigned int holds;
+	bool armed;
+	bool suspended;
+	unsigned long period;
+	struct delayed_work work;
 };
 
 /**
@@ -86,6 +113,7 @@ struct fm_inflight {
  * @resync_paused: pause_resync was sent and no resync since;
  *	WRITE_ONCE/READ_ONCE
  * @inflight: overlapping forks kept apart (its own lock)
+ * @intent: the write-intent log (under @inflight's lock)
  *
  * Every field but the counters and the state is set in the constructor
  * and read-only afterwards, so the I/O path and status take no lock.
@@ -114,7 +142,14 @@ struct fm_target {
 	u32 resync_rate;
 	bool resync_paused;
 	struct fm_inflight inflight;
+	struct fm_intent intent;
 };
+
+/* Whether the table keeps write-intent marks (no no_intent_log). */
+static inline bool fm_intent_enabled(const struct fm_target *fmt)
+{
+	return !fm_args_has(&fmt->args, FM_FEAT_NO_INTENT_LOG);
+}
 
 /**
  * struct fm_io - per-bio state of a forked write, in dm's per-bio data
@@ -130,6 +165,8 @@ struct fm_target {
  * @primary_status: a failed primary write's status, kept while its
  *	regions are marked (end_io sees the bio a second time then)
  * @error_marked: the regions of a failed primary write were handled
+ * @pending: halves of a parallel fork not completed yet
+ * @clone_status: completion status of a parallel fork's primary half
  */
 struct fm_io {
 	struct fm_target *fmt;
@@ -142,6 +179,8 @@ struct fm_io {
 	unsigned int nr_sectors;
 	blk_status_t primary_status;
 	bool error_marked;
+	atomic_t pending;
+	blk_status_t clone_status;
 };
 
 /* fork.c */
@@ -150,14 +189,36 @@ void fm_fork_exit(void);
 int fm_fork_write(struct fm_target *fmt, struct bio *bio);
 void fm_fork_deferred(struct fm_target *fmt, struct bio *bio);
 void fm_queue_io_work(struct work_struct *work);
+void fm_queue_io_delayed(struct delayed_work *work, unsigned long delay);
 bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
 			   blk_status_t error);
 
 /* inflight.c */
+enum fm_inflight_start {
+	FM_INFLIGHT_DEFERRED,	/* waits for an overlapping fork */
+	FM_INFLIGHT_COVERED,	/* may start now */
+	FM_INFLIGHT_UNCOVERED,	/* may start once its intent mark is made */
+};
+
 void fm_inflight_init(struct fm_inflight *fl);
-bool fm_inflight_start(struct fm_target *fmt, struct bio *bio);
+enum fm_inflight_start fm_inflight_start(struct fm_target *fmt,
+					 struct bio *bio);
 void fm_inflight_end(struct fm_target *fmt, struct fm_io *io);
 void fm_inflight_exit(struct fm_inflight *fl);
+
+/* intent.c */
+int fm_intent_init(struct fm_target *fmt, const char **error);
+void fm_intent_exit(struct fm_target *fmt);
+void fm_intent_touch(struct fm_target *fmt, u64 first, u64 count);
+bool fm_intent_covered(struct fm_target *fmt, u64 first, u64 count);
+int fm_intent_mark(struct fm_target *fmt, u64 first, u64 count);
+void fm_intent_hold(struct fm_target *fmt);
+void fm_intent_release(struct fm_target *fmt);
+int fm_intent_to_copy(struct fm_target *fmt, u64 first, u64 count);
+void fm_intent_drop_all(struct fm_target *fmt);
+u64 fm_intent_waiting(struct fm_target *fmt);
+void fm_intent_suspend(struct fm_target *fmt);
+void fm_intent_resume(struct fm_target *fmt);
 
 /* state.c */
 const char *fm_state_name(enum fm_state state);

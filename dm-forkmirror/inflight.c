@@ -25,6 +25,10 @@
  * a write that still cannot start holds back later writes that share its
  * buckets.
  *
+ * A fork's buckets double as the intent log's in-flight accounting:
+ * intent.c never clears the mark of a region whose bucket is busy, and
+ * fm_inflight_start() checks the mark under the lock that takes them.
+ *
  * Writes while the backup is offline go to the primary alone and take no
  * buckets; a deferred write whose backup went offline meanwhile is
  * tracked instead of forked.
@@ -34,18 +38,20 @@
 
 #include "forkmirror.h"
 
-/* The buckets of a bio's regions, as a start and a count (with wrap). */
+/*
+ * A bio's regions (*first, *n) and their buckets (*start, *count, with
+ * wrap); false for a bio without sectors.
+ */
 static bool fm_inflight_range(struct fm_target *fmt, struct bio *bio,
-			      unsigned int *start, unsigned int *count)
+			      u64 *first, u64 *n, unsigned int *start,
+			      unsigned int *count)
 {
-	u64 first, n;
-
 	if (!bio_sectors(bio) ||
 	    fm_geom_regions(&fmt->geom, bio->bi_iter.bi_sector,
-			    bio_sectors(bio), &first, &n))
+			    bio_sectors(bio), first, n))
 		return false;
-	*start = first & (FM_INFLIGHT_BUCKETS - 1);
-	*count = min_t(u64, n, FM_INFLIGHT_BUCKETS);
+	*start = *first & (FM_INFLIGHT_BUCKETS - 1);
+	*count = min_t(u64, *n, FM_INFLIGHT_BUCKETS);
 	return true;
 }
 
@@ -81,13 +87,19 @@ static void fm_buckets_clear(unsigned long *bits, unsigned int start,
 		bitmap_clear(bits, 0, count - head);
 }
 
-/* Take the buckets for @io; the caller holds fl->lock and checked them. */
-static void fm_inflight_take(struct fm_inflight *fl, struct fm_io *io,
-			     unsigned int start, unsigned int count)
+/*
+ * Take the buckets for @io, whose regions are [first, first + n); the
+ * caller holds fl->lock and checked them. The regions are touched for
+ * the intent log's clearing (intent.c).
+ */
+static void fm_inflight_take(struct fm_target *fmt, struct fm_io *io,
+			     u64 first, u64 n, unsigned int start,
+			     unsigned int count)
 {
-	fm_buckets_set(fl->busy, start, count);
+	fm_buckets_set(fmt->inflight.busy, start, count);
 	io->bucket_start = start;
 	io->bucket_count = count;
+	fm_intent_touch(fmt, first, n);
 }
 
 /*
@@ -105,12 +117,13 @@ static void fm_inflight_worker(struct work_struct *work)
 	unsigned long flags;
 	struct bio *bio;
 	struct fm_io *io;
+	u64 first, n;
 
 	bitmap_zero(held_back, FM_INFLIGHT_BUCKETS);
 	spin_lock_irqsave(&fl->lock, flags);
 	while ((bio = bio_list_pop(&fl->deferred))) {
 		io = dm_per_bio_data(bio, sizeof(struct fm_io));
-		if (!fm_inflight_range(fmt, bio, &start, &count)) {
+		if (!fm_inflight_range(fmt, bio, &first, &n, &start, &count)) {
 			bio_list_add(&go, bio);
 			continue;
 		}
@@ -120,7 +133,7 @@ static void fm_inflight_worker(struct work_struct *work)
 			bio_list_add(&wait, bio);
 			continue;
 		}
-		fm_inflight_take(fl, io, start, count);
+		fm_inflight_take(fmt, io, first, n, start, count);
 		bio_list_add(&go, bio);
 	}
 	fl->deferred = wait;
@@ -145,31 +158,40 @@ void fm_inflight_init(struct fm_inflight *fl)
  * @fmt: the target
  * @bio: the write (remapped, target-relative sector)
  *
+ * A fork that takes its buckets is checked, under the same lock, for an
+ * intent mark covering it (intent.c): the clearing pass cannot take the
+ * mark away between the check and the fork's start.
+ *
  * Context: map; takes a spinlock, never sleeps.
- * Return: true when the fork may start now; false when the bio was
- * deferred (the work item starts it later).
+ * Return: FM_INFLIGHT_COVERED when the fork may start now,
+ * FM_INFLIGHT_UNCOVERED when it may start once its regions are marked,
+ * FM_INFLIGHT_DEFERRED when the bio was deferred (the work item starts
+ * it later).
  */
-bool fm_inflight_start(struct fm_target *fmt, struct bio *bio)
+enum fm_inflight_start fm_inflight_start(struct fm_target *fmt,
+					 struct bio *bio)
 {
 	struct fm_inflight *fl = &fmt->inflight;
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+	enum fm_inflight_start ret = FM_INFLIGHT_DEFERRED;
 	unsigned int start, count;
 	unsigned long flags;
-	bool ok;
+	u64 first, n;
 
-	if (!fm_inflight_range(fmt, bio, &start, &count))
-		return true;
+	if (!fm_inflight_range(fmt, bio, &first, &n, &start, &count))
+		return FM_INFLIGHT_COVERED;
 	spin_lock_irqsave(&fl->lock, flags);
-	ok = !fm_buckets_busy(fl->busy, start, count) &&
-	     !fm_buckets_busy(fl->wanted, start, count);
-	if (ok) {
-		fm_inflight_take(fl, io, start, count);
+	if (!fm_buckets_busy(fl->busy, start, count) &&
+	    !fm_buckets_busy(fl->wanted, start, count)) {
+		fm_inflight_take(fmt, io, first, n, start, count);
+		ret = fm_intent_covered(fmt, first, n) ? FM_INFLIGHT_COVERED :
+							 FM_INFLIGHT_UNCOVERED;
 	} else {
 		fm_buckets_set(fl->wanted, start, count);
 		bio_list_add(&fl->deferred, bio);
 	}
 	spin_unlock_irqrestore(&fl->lock, flags);
-	return ok;
+	return ret;
 }
 
 /**
@@ -185,9 +207,13 @@ void fm_inflight_end(struct fm_target *fmt, struct fm_io *io)
 	unsigned long flags;
 	bool kick;
 
+	u64 first, n;
+
 	if (!io->bucket_count)
 		return;
 	spin_lock_irqsave(&fl->lock, flags);
+	if (!fm_geom_regions(&fmt->geom, io->sector, io->nr_sectors, &first, &n))
+		fm_intent_touch(fmt, first, n);
 	fm_buckets_clear(fl->busy, io->bucket_start, io->bucket_count);
 	io->bucket_count = 0;
 	kick = !bio_list_empty(&fl->deferred);

@@ -184,7 +184,15 @@ void fm_backup_offline(struct fm_target *fmt, const char *why)
 
 	mutex_lock(&fmt->state_lock);
 	was_online = fmt->backup_online;
+	/*
+	 * Under the in-flight lock with the intent marks turned into regions
+	 * waiting for a copy: a clearing pass that saw the backup online
+	 * finished before any write is tracked (intent.c).
+	 */
+	spin_lock_irq(&fmt->inflight.lock);
 	WRITE_ONCE(fmt->backup_online, false);
+	fm_intent_drop_all(fmt);
+	spin_unlock_irq(&fmt->inflight.lock);
 	if (!was_online) {
 		mutex_unlock(&fmt->state_lock);
 		return;
@@ -227,7 +235,7 @@ int fm_full_resync(struct fm_target *fmt)
 	int r;
 
 	mutex_lock(&fmt->ctl_lock);
-	r = fm_tracker_mark(fmt->vol, 0, fmt->geom.region_count);
+	r = fm_intent_to_copy(fmt, 0, fmt->geom.region_count);
 	if (!r)
 		r = fm_tracker_set_flags(fmt->vol, FM_SLOT_FULL_RESYNC, 0);
 	if (r) {
@@ -297,8 +305,7 @@ static int fm_backup_online(struct fm_target *fmt, unsigned long gen)
 		       !atomic_read(&fmt->tracking_writes));
 
 	r = fm_tracker_set_offline_since(fmt->vol, 0);
-	if (!r && READ_ONCE(fmt->full_resync_needed) &&
-	    !fm_tracker_dirty_regions(fmt->vol))
+	if (!r && READ_ONCE(fmt->full_resync_needed) && !fm_intent_waiting(fmt))
 		r = fm_tracker_set_flags(fmt->vol, 0, FM_SLOT_FULL_RESYNC);
 	if (r)
 		DMERR_LIMIT("%s: resync: cannot update the tracker store: %d",
@@ -314,7 +321,7 @@ static int fm_backup_online(struct fm_target *fmt, unsigned long gen)
 		goto offline_again;
 	}
 	WRITE_ONCE(fmt->offline_since, 0);
-	if (r || fm_tracker_dirty_regions(fmt->vol)) {
+	if (r || fm_intent_waiting(fmt)) {
 		mutex_unlock(&fmt->state_lock);
 		if (r)
 			return r;
@@ -369,7 +376,7 @@ int fm_resync_request(struct fm_target *fmt)
 	mutex_unlock(&fmt->state_lock);
 	if (in_sync)
 		goto out;
-	if (online && fm_tracker_dirty_regions(fmt->vol)) {
+	if (online && fm_intent_waiting(fmt)) {
 		DMWARN_LIMIT("%s: resync: copying marked regions is not supported yet",
 			     dev);
 		r = -EOPNOTSUPP;

@@ -134,6 +134,65 @@ static void fm_state_from_tracker(struct fm_target *fmt)
 }
 
 /*
+ * The slot's clean/active flag (FM_SLOT_ACTIVE), kept for tables running
+ * no_intent_log: set while such a table may write, cleared when the last
+ * table of the volume goes away cleanly. Found set by a table that is not
+ * a reload (no other table holds the slot), it means the volume was not
+ * shut down cleanly: any region may differ, so every region is marked and
+ * the slot says a full resync is needed.
+ */
+static int fm_check_clean(struct fm_target *fmt, const char **error)
+{
+	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
+	struct fm_tracker_info info;
+	int r;
+
+	fm_tracker_get_info(fmt->vol, &info);
+	if ((info.flags & FM_SLOT_ACTIVE) && !fm_tracker_shared(fmt->vol)) {
+		DMWARN("%s: volume %s was not shut down cleanly (%s): %s",
+		       dev, fmt->args.volume, "no_intent_log",
+		       "every region marked, full resync needed");
+		r = fm_tracker_mark(fmt->vol, 0, fmt->geom.region_count);
+		if (!r)
+			r = fm_tracker_set_flags(fmt->vol, FM_SLOT_FULL_RESYNC, 0);
+		if (r) {
+			*error = "Cannot mark an uncleanly shut down volume in the tracker store";
+			return r;
+		}
+	}
+	if (!fm_intent_enabled(fmt) && !(info.flags & FM_SLOT_ACTIVE)) {
+		r = fm_tracker_set_flags(fmt->vol, FM_SLOT_ACTIVE, 0);
+		if (r) {
+			*error = "Cannot set the volume's active flag in the tracker store";
+			return r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The last table of the volume goes away: clear the active flag once
+ * both devices are flushed (with the backup offline every write was
+ * marked, so its flush is not needed). A failure leaves the flag set: the
+ * next table then marks every region, which loses nothing.
+ */
+static void fm_mark_clean(struct fm_target *fmt)
+{
+	struct fm_tracker_info info;
+
+	fm_tracker_get_info(fmt->vol, &info);
+	if (!(info.flags & FM_SLOT_ACTIVE) || fm_tracker_shared(fmt->vol))
+		return;
+	if (READ_ONCE(fmt->backup_online) && blkdev_issue_flush(fmt->backup->bdev))
+		return;
+	if (blkdev_issue_flush(fmt->primary->bdev))
+		return;
+	if (fm_tracker_set_flags(fmt->vol, 0, FM_SLOT_ACTIVE))
+		DMWARN("%s: cannot clear the volume's active flag",
+		       dm_device_name(dm_table_get_md(fmt->ti->table)));
+}
+
+/*
  * The state a new table starts in: start_offline is recorded in the slot
  * now (so that it can fail here), then the slot gives the state. The
  * first preresume takes it from the slot again: the table this one
@@ -197,9 +256,17 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad_put_devices;
 	}
 
-	r = fm_attach_tracker(fmt, &error);
+	r = fm_intent_init(fmt, &error);
 	if (r)
 		goto bad_put_devices;
+
+	r = fm_attach_tracker(fmt, &error);
+	if (r)
+		goto bad_intent_exit;
+
+	r = fm_check_clean(fmt, &error);
+	if (r)
+		goto bad_detach;
 
 	r = fm_initial_state(fmt, &error);
 	if (r)
@@ -219,6 +286,8 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 
 bad_detach:
 	fm_tracker_detach(fmt->vol);
+bad_intent_exit:
+	fm_intent_exit(fmt);
 bad_put_devices:
 	fm_put_devices(fmt);
 bad_free:
@@ -233,7 +302,9 @@ static void fm_dtr(struct dm_target *ti)
 	struct fm_target *fmt = ti->private;
 
 	fm_inflight_exit(&fmt->inflight);
+	fm_intent_exit(fmt);
 	fm_tracker_deactivate(fmt->vol, fmt);
+	fm_mark_clean(fmt);
 	fm_tracker_detach(fmt->vol);
 	fm_put_devices(fmt);
 	kfree(fmt);
@@ -269,20 +340,22 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 	struct fm_target *fmt = ti->private;
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
+	bool write = op_is_write(bio_op(bio));
+	int r = DM_ENDIO_DONE;
+
+	/*
+	 * Not counted: a write the target failed itself (it never reached
+	 * the primary) and the second completion of a failed write whose
+	 * regions are marked.
+	 */
+	if (*error && !(write && (io->failed_here || io->error_marked))) {
+		atomic64_inc(&fmt->primary_errors);
+		/* Before the buckets go: it holds the intent log's clearing. */
+		if (write && fm_fork_primary_error(fmt, bio, *error))
+			r = DM_ENDIO_INCOMPLETE;
+	}
 	fm_inflight_end(fmt, io);
-	if (!*error)
-		return DM_ENDIO_DONE;
-	/* A write the target failed itself never reached the primary. */
-	if (op_is_write(bio_op(bio)) && io->failed_here)
-		return DM_ENDIO_DONE;
-	/* The second completion of a failed write whose regions are marked. */
-	if (op_is_write(bio_op(bio)) && io->error_marked)
-		return DM_ENDIO_DONE;
-	atomic64_inc(&fmt->primary_errors);
-	if (op_is_write(bio_op(bio)) &&
-	    fm_fork_primary_error(fmt, bio, *error))
-		return DM_ENDIO_INCOMPLETE;
-	return DM_ENDIO_DONE;
+	return r;
 }
 
 /*
@@ -342,6 +415,17 @@ static int fm_preresume(struct dm_target *ti)
 	}
 	fm_tracker_activate(fmt->vol, fm_sysfs_attrs, fmt);
 	return 0;
+}
+
+/* Suspended, no write in flight: clear every intent mark (intent.c). */
+static void fm_postsuspend(struct dm_target *ti)
+{
+	fm_intent_suspend(ti->private);
+}
+
+static void fm_resume(struct dm_target *ti)
+{
+	fm_intent_resume(ti->private);
 }
 
 /*
@@ -405,10 +489,11 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 		       fmt->args.region_sectors, fmt->args.resync_rate,
 		       fmt->args.fork_mode == FM_FORK_PARALLEL ?
 		       "parallel" : "serial");
-		DMEMIT(",auto_resync=%c,intent_log=%c,start_offline=%c;",
+		DMEMIT(",auto_resync=%c,intent_log=%c,start_offline=%c",
 		       fm_args_has(&fmt->args, FM_FEAT_NO_AUTO_RESYNC) ? 'n' : 'y',
 		       fm_args_has(&fmt->args, FM_FEAT_NO_INTENT_LOG) ? 'n' : 'y',
 		       fm_args_has(&fmt->args, FM_FEAT_START_OFFLINE) ? 'y' : 'n');
+		DMEMIT(",intent_window_ms=%u;", fmt->args.intent_window_ms);
 		break;
 	}
 }
@@ -427,11 +512,13 @@ static int fm_iterate_devices(struct dm_target *ti,
 
 static struct target_type fm_target_type = {
 	.name = "forkmirror",
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.module = THIS_MODULE,
 	.ctr = fm_ctr,
 	.dtr = fm_dtr,
 	.preresume = fm_preresume,
+	.postsuspend = fm_postsuspend,
+	.resume = fm_resume,
 	.map = fm_map,
 	.end_io = fm_end_io,
 	.status = fm_status,

@@ -174,6 +174,26 @@ u64 fm_bitmap_clear(struct fm_bitmap *bm, u64 first, u64 count)
 }
 EXPORT_SYMBOL_NS_GPL(fm_bitmap_clear, FORKMIRROR);
 
+void fm_bitmap_zero(struct fm_bitmap *bm)
+{
+	u64 i, nsum = DIV_ROUND_UP(bm->nleaves, 64);
+
+	for (i = 0; i < nsum; i++) {
+		u64 w = bm->summary[i];
+
+		while (w) {
+			u64 leaf = i * 64 + fm_ctz64(w);
+
+			memset(bm->leaves[leaf], 0, FM_BLOCK_SIZE);
+			bm->leaf_count[leaf] = 0;
+			w &= w - 1;
+		}
+		bm->summary[i] = 0;
+	}
+	bm->count = 0;
+}
+EXPORT_SYMBOL_NS_GPL(fm_bitmap_zero, FORKMIRROR);
+
 /* First set (want_set) or clear bit of a leaf at or after bit off, or
  * FM_BITS_PER_BLOCK.
  */

@@ -403,7 +403,36 @@ static void fm_bitmap_sparse(struct kunit *test)
 	fm_bitmap_free(&bm);
 }
 
+/* Zeroing touches only the leaves with set bits and leaves all clean. */
+static void fm_bitmap_zeroing(struct kunit *test)
+{
+	const u64 L = FM_BITS_PER_BLOCK;
+	struct fm_bitmap bm;
+
+	KUNIT_ASSERT_EQ(test, fm_bitmap_init(&bm, 130 * L + 3), 0);
+	fm_bitmap_zero(&bm);
+	KUNIT_EXPECT_EQ(test, bm.count, 0ULL);
+	fm_bitmap_set(&bm, 0, 1);
+	fm_bitmap_set(&bm, 64 * L - 1, 2);
+	fm_bitmap_set(&bm, 130 * L, 3);
+	KUNIT_EXPECT_EQ(test, bm.count, 6ULL);
+	fm_bitmap_zero(&bm);
+	KUNIT_EXPECT_EQ(test, bm.count, 0ULL);
+	KUNIT_EXPECT_EQ(test, fm_bitmap_next_set(&bm, 0), bm.nbits);
+	KUNIT_EXPECT_EQ(test, bm.leaf_count[0], 0U);
+	KUNIT_EXPECT_EQ(test, bm.leaf_count[63], 0U);
+	KUNIT_EXPECT_EQ(test, bm.leaf_count[130], 0U);
+	KUNIT_EXPECT_EQ(test, bm.summary[0] | bm.summary[1] | bm.summary[2], 0ULL);
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_test(&bm, 64 * L));
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_test(&bm, 130 * L + 2));
+	/* Usable again afterwards. */
+	KUNIT_EXPECT_EQ(test, fm_bitmap_set(&bm, 5, 10), 10ULL);
+	KUNIT_EXPECT_EQ(test, fm_bitmap_next_set(&bm, 0), 5ULL);
+	fm_bitmap_free(&bm);
+}
+
 static struct kunit_case fm_bitmap_cases[] = {
+	KUNIT_CASE(fm_bitmap_zeroing),
 	KUNIT_CASE_PARAM(fm_bitmap_geom, fm_bitmap_geom_gen_params),
 	KUNIT_CASE_PARAM(fm_bitmap_range, fm_bitmap_range_gen_params),
 	KUNIT_CASE(fm_bitmap_region_span),

@@ -280,6 +280,26 @@ void fm_tracker_detach(struct fm_tracker_volume *vol)
 EXPORT_SYMBOL_NS_GPL(fm_tracker_detach, FORKMIRROR);
 
 /**
+ * fm_tracker_shared() - whether another table holds the volume too
+ * @vol: an attached volume
+ *
+ * True while a reload has two tables of the mapped device attached: the
+ * live one and the one being loaded or torn down.
+ *
+ * Context: process context, may sleep (takes the registry mutex).
+ */
+bool fm_tracker_shared(struct fm_tracker_volume *vol)
+{
+	bool shared;
+
+	mutex_lock(&fm_registry_lock);
+	shared = vol->attached > 1;
+	mutex_unlock(&fm_registry_lock);
+	return shared;
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_shared, FORKMIRROR);
+
+/**
  * fm_tracker_dirty_regions() - number of dirty regions of a volume
  * @vol: an attached volume
  *

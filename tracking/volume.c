@@ -649,3 +649,23 @@ u64 fm_tracker_next_dirty(struct fm_tracker_volume *vol, u64 from)
 	return r;
 }
 EXPORT_SYMBOL_NS_GPL(fm_tracker_next_dirty, FORKMIRROR);
+
+/**
+ * fm_tracker_next_clean() - first unmarked region at or after from
+ * @vol: an attached volume
+ * @from: where to start
+ *
+ * Context: any context but hard irq; never sleeps.
+ * Return: the region, or the volume's region count when there is none.
+ */
+u64 fm_tracker_next_clean(struct fm_tracker_volume *vol, u64 from)
+{
+	unsigned long flags;
+	u64 r;
+
+	spin_lock_irqsave(&vol->lock, flags);
+	r = fm_bitmap_next_clear(&vol->bm, from);
+	spin_unlock_irqrestore(&vol->lock, flags);
+	return r;
+}
+EXPORT_SYMBOL_NS_GPL(fm_tracker_next_clean, FORKMIRROR);

@@ -68,6 +68,11 @@ bool fm_bitmap_all_set(const struct fm_bitmap *bm, u64 first, u64 count);
 /* Set or clear [first, first + count); return how many bits changed. */
 u64 fm_bitmap_set(struct fm_bitmap *bm, u64 first, u64 count);
 u64 fm_bitmap_clear(struct fm_bitmap *bm, u64 first, u64 count);
+/*
+ * Clear every bit; costs time in proportion to the leaves holding a set
+ * bit (plus one summary word per 64 leaves), not the bitmap's size.
+ */
+void fm_bitmap_zero(struct fm_bitmap *bm);
 /* The first set bit at or after from, or nbits when there is none. */
 u64 fm_bitmap_next_set(const struct fm_bitmap *bm, u64 from);
 /* The first clear bit at or after from, or nbits when there is none. */

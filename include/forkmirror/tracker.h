@@ -17,8 +17,9 @@
  *   fm_tracker_activate, fm_tracker_deactivate: process context (preresume,
  *	destructor), may sleep; no metadata I/O (deactivate waits for the
  *	target's sysfs callbacks in flight).
+ *   fm_tracker_shared: process context, may sleep (the registry mutex).
  *   fm_tracker_clear, fm_tracker_test, fm_tracker_next_dirty,
- *   fm_tracker_marked,
+ *   fm_tracker_next_clean, fm_tracker_marked,
  *   fm_tracker_count, fm_tracker_get_info: any context but hard irq,
  *	never sleep (a spinlock, memory only).
  *   fm_tracker_dirty_regions, fm_tracker_total_regions: any context,
@@ -61,6 +62,8 @@ struct fm_attach_request {
 struct fm_tracker_volume *fm_tracker_attach(const struct fm_attach_request *req,
 					    const char **error);
 void fm_tracker_detach(struct fm_tracker_volume *vol);
+/* Whether another table of the mapped device holds the volume too. */
+bool fm_tracker_shared(struct fm_tracker_volume *vol);
 u64 fm_tracker_dirty_regions(struct fm_tracker_volume *vol);
 u64 fm_tracker_total_regions(struct fm_tracker_volume *vol);
 
@@ -75,6 +78,8 @@ int fm_tracker_flush(struct fm_tracker_volume *vol);
 bool fm_tracker_test(struct fm_tracker_volume *vol, u64 region);
 /* First marked region at or after from, or the region count. */
 u64 fm_tracker_next_dirty(struct fm_tracker_volume *vol, u64 from);
+/* First unmarked region at or after from, or the region count. */
+u64 fm_tracker_next_clean(struct fm_tracker_volume *vol, u64 from);
 
 /**
  * struct fm_tracker_info - a volume's slot header, as in memory

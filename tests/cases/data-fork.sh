@@ -95,7 +95,10 @@ fio --name=overlap --filename=/dev/mapper/fmo --direct=1 --ioengine=libaio \
 	--output-format=terse >/tmp/fio.out ||
 	{ cat /tmp/fio.out; fail "fio overlapping writes failed"; }
 st=$(dmsetup status fmo)
-echo "$st" | grep -qE '^0 [0-9]+ forkmirror in_sync 0/' || fail "fmo: status $st"
+echo "$st" | grep -qE '^0 [0-9]+ forkmirror in_sync [0-9]+/' || fail "fmo: status $st"
+# The intent marks of the writes go within the window (5 s by default).
+t=$(wait_no_marks fmo 6) || fail "fmo: marks not cleared within 6 s"
+log "intent marks cleared $t/10 s after the writes"
 dmsetup remove fmo || fail "remove fmo failed"
 dmsetup remove bkd
 blocks_equal "$P" "$B" 1048576 ||

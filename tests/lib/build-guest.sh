@@ -7,7 +7,8 @@
 #     Kbuild writes objects into the M= tree, so each kernel gets a copy);
 #   - the base initramfs (busybox, tools, kernel modules), cached outside
 #     the checkout under $FM_CACHE, keyed by its inputs;
-#   - the overlay (init, our modules, depmod data, tests, tools).
+#   - the overlay (init, our modules, depmod data, tests, tools and the
+#     guest test helpers of tests/guest-tools/).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +34,10 @@ rm -f "$build/ko"/*.ko
 cp "$build/src"/*.ko "$build/src/tests/kmod"/*.ko "$build/ko/"
 
 make -s -C "$top/tools" >&2
+# The guest-side test helpers (tests/guest-tools/).
+for t in "$top"/tests/guest-tools/*.c; do
+	gcc -O2 -Wall -Wextra -Werror -o "$build/$(basename "$t" .c)" "$t"
+done
 
 # The base image depends on the builder script, the kernel's modules and
 # the versions of every package it copies from.
@@ -52,5 +57,6 @@ if [ ! -f "$base/base.cpio" ]; then
 fi
 
 bash "$top/tests/lib/mkinitramfs.sh" overlay "$kver" "$base" \
-	"$build/overlay.cpio" "$build/ko" "$top/tests" "$top/tools/forkmirror" >&2
+	"$build/overlay.cpio" "$build/ko" "$top/tests" "$top/tools/forkmirror" \
+	"$build"/fm-regcheck >&2
 echo "$kernel $base/base.cpio $build/overlay.cpio"

@@ -97,3 +97,25 @@ flip() {
 		fail "cannot write $1"
 	sync
 }
+
+# dirty_of NAME: the <dirty> count of the forkmirror status.
+dirty_of() {
+	status_field "$1" 2 | cut -d/ -f1
+}
+
+# wait_no_marks NAME SECONDS: wait until NAME has no set bit (its intent
+# marks cleared), at most SECONDS; prints the tenths of a second it took,
+# or fails (returns 1, with the status on stderr). Use it as
+#   t=$(wait_no_marks NAME S) || fail "..."
+wait_no_marks() {
+	t=0
+	while [ "$(dirty_of "$1")" != 0 ]; do
+		if [ "$t" -ge $(($2 * 10)) ]; then
+			echo "$1: marks not cleared within $2 s: $(dmsetup status "$1")" >&2
+			return 1
+		fi
+		sleep 0.1
+		t=$((t + 1))
+	done
+	echo "$t"
+}

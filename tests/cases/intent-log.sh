@@ -1,0 +1,137 @@
+#!/bin/sh
+# The write-intent log with the backup online: a fork's regions are
+# marked before it starts and cleared within the window after the last
+# write (intent_window sets it); a suspend clears every mark at once, so
+# a reload finds none; taking the backup offline turns the marks into
+# regions waiting for a copy (they stay); a primary error's regions are
+# never cleared lazily; no_intent_log keeps no marks but sets the slot's
+# active flag while a table may write, cleared on a clean removal;
+# fork_mode parallel writes both devices, identical afterwards.
+#@ timeout: 300
+. /tests/lib/guest-lib.sh
+. /tests/lib/fm-lib.sh
+
+fm_load
+P=$PRIMARY B=$BACKUP T=$META
+fm_wipe "$P" "$B" "$T"
+S=$((64 * 2048))
+TN=$(devnum "$T")
+SYS=/sys/fs/forkmirror/$TN
+
+# flags_of VOLUME: the slot flags in the volume's log header (byte 20).
+flags_of() {
+	dd if="$SYS/volumes/$1/log" bs=1 skip=20 count=1 2>/dev/null | od -An -tu1 | tr -d ' '
+}
+
+# randw DEV SECONDS: 4 KiB random writes at queue depth 8 for SECONDS.
+randw() {
+	fio --name=w --filename="$1" --direct=1 --ioengine=libaio --iodepth=8 \
+		--rw=randwrite --bs=4k --size=32M --time_based --runtime="$2" \
+		--randrepeat=0 --output-format=terse >/tmp/fio.out ||
+		{ cat /tmp/fio.out; fail "fio on $1 failed"; }
+}
+
+log "serial forks: marks while writing, cleared within the default 5 s window"
+dmsetup create fm --table "0 $S forkmirror $P $B $T il 8" || fail "create failed"
+randw /dev/mapper/fm 3
+d=$(dirty_of fm)
+[ "$d" -gt 0 ] || fail "no intent marks right after the writes: $(dmsetup status fm)"
+[ "$(status_field fm 1)" = in_sync ] || fail "intent marks changed the state: $(dmsetup status fm)"
+t=$(wait_no_marks fm 6) || fail "fm: marks not cleared within 6 s"
+log "$d marks cleared $t/10 s after the last write"
+blocks_equal "$P" "$B" 33554432 || fail "primary and backup differ"
+
+log "a suspend clears every mark at once; the reloaded table finds none"
+randw /dev/mapper/fm 2
+[ "$(dirty_of fm)" -gt 0 ] || fail "no intent marks after the writes"
+dmsetup suspend fm || fail "suspend failed"
+[ "$(dirty_of fm)" = 0 ] || fail "marks left after suspend: $(dmsetup status fm)"
+dmsetup reload fm --table "0 $S forkmirror $P $B $T il 8 2 intent_window 1000" ||
+	fail "reload failed"
+dmsetup resume fm || fail "resume failed"
+expect_table fm "0 $S forkmirror $(devnum "$P") $(devnum "$B") $TN il 8 2 intent_window 1000"
+st=$(dmsetup status fm)
+echo "$st" | grep -qE "^0 $S forkmirror in_sync 0/" || fail "reloaded table: $st"
+
+log "intent_window 1000: cleared within a second"
+randw /dev/mapper/fm 2
+t=$(wait_no_marks fm 2) || fail "fm: marks not cleared within 2 s"
+log "cleared $t/10 s after the last write"
+
+log "backup offline: the marks wait for a copy and stay"
+dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=64 oflag=direct 2>/dev/null ||
+	fail "writes failed"
+d=$(dirty_of fm)
+[ "$d" -gt 0 ] || fail "no marks after the writes"
+dmsetup message fm 0 offline || fail "offline refused"
+sleep 2
+[ "$(dirty_of fm)" -ge "$d" ] || fail "marks cleared with the backup offline: $(dmsetup status fm)"
+[ "$(status_field fm 1)" = tracking ] || fail "not tracking: $(dmsetup status fm)"
+dmsetup suspend fm && dmsetup resume fm || fail "suspend/resume failed"
+[ "$(dirty_of fm)" -ge "$d" ] || fail "a suspend cleared regions waiting for a copy"
+dmsetup remove fm || fail "remove failed"
+
+log "a primary error's regions wait for a copy even with the intent log"
+fm_wipe "$T"
+dmsetup create pe --table "0 $S linear $P 0" || fail "linear refused"
+dmsetup create fm --table "0 $S forkmirror /dev/mapper/pe $B $T il 8 2 intent_window 100" ||
+	fail "create failed"
+dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=8 oflag=direct 2>/dev/null
+t=$(wait_no_marks fm 2) || fail "fm: marks not cleared within 2 s"
+dmsetup suspend pe && dmsetup load pe --table "0 $S error" && dmsetup resume pe ||
+	fail "cannot swap the primary to dm-error"
+expect_fail dd if=/dev/zero of=/dev/mapper/fm bs=4k seek=100 count=1 oflag=direct
+sleep 1
+[ "$(dirty_of fm)" = 1 ] || fail "the failed write's region is not marked: $(dmsetup status fm)"
+[ "$(status_field fm 1)" = tracking ] || fail "not tracking after a primary error"
+dmsetup remove fm || fail "remove failed"
+dmsetup remove pe
+
+log "no_intent_log: no marks; the slot is active while the table lives"
+# The tracked and failed writes above left the devices different.
+dd if="$P" of="$B" bs=1M count=64 iflag=direct oflag=direct 2>/dev/null ||
+	fail "cannot copy primary to backup"
+fm_wipe "$T"
+dmsetup create fm --table "0 $S forkmirror $P $B $T nil 8 1 no_intent_log" ||
+	fail "create failed"
+randw /dev/mapper/fm 2
+[ "$(dirty_of fm)" = 0 ] || fail "marks with no_intent_log: $(dmsetup status fm)"
+[ $(( $(flags_of nil) & 2 )) = 2 ] || fail "slot not active: flags $(flags_of nil)"
+dmsetup reload fm --table "0 $S forkmirror $P $B $T nil 8 1 no_intent_log" ||
+	fail "reload failed"
+dmsetup resume fm || fail "resume failed"
+[ "$(status_field fm 1)" = in_sync ] || fail "a reload took the active flag for a crash"
+dmsetup remove fm || fail "remove failed"
+dmsetup create fm --table "0 $S forkmirror $P $B $T nil 8" || fail "create failed"
+st=$(dmsetup status fm)
+echo "$st" | grep -qE "^0 $S forkmirror in_sync 0/.* - 0\$" ||
+	fail "a clean removal was taken for a crash: $st"
+[ $(( $(flags_of nil) & 2 )) = 0 ] || fail "slot still active: flags $(flags_of nil)"
+dmsetup remove fm || fail "remove failed"
+blocks_equal "$P" "$B" 33554432 || fail "primary and backup differ"
+
+log "fork_mode parallel: both devices written, identical"
+dmsetup create fm --table "0 $S forkmirror $P $B $T par 8 2 fork_mode parallel" ||
+	fail "create failed"
+randw /dev/mapper/fm 3
+dd if=/dev/urandom of=/dev/mapper/fm bs=1M count=8 seek=40 oflag=direct 2>/dev/null ||
+	fail "large writes failed"
+t=$(wait_no_marks fm 6) || fail "fm: marks not cleared within 6 s"
+[ "$(status_field fm 1)" = in_sync ] || fail "parallel: $(dmsetup status fm)"
+dmsetup remove fm || fail "remove failed"
+blocks_equal "$P" "$B" 50331648 || fail "parallel: primary and backup differ"
+
+log "fork_mode parallel, backup failing: tracking, the write's region marked"
+dmsetup create bk --table "0 $S linear $B 0" || fail "linear refused"
+dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T par 8 2 fork_mode parallel" ||
+	fail "create failed"
+dmsetup suspend bk && dmsetup load bk --table "0 $S error" && dmsetup resume bk ||
+	fail "cannot swap the backup to dm-error"
+dd if=/dev/urandom of=/dev/mapper/fm bs=4k seek=7 count=1 oflag=direct 2>/dev/null ||
+	fail "a write failed although the primary took it"
+[ "$(status_field fm 1)" = tracking ] || fail "parallel: not tracking: $(dmsetup status fm)"
+sleep 1
+[ "$(dirty_of fm)" -ge 1 ] || fail "parallel: the failed fork's region is not marked"
+[ "$(status_field fm 5)" = 1 ] || fail "parallel: backup error not counted: $(dmsetup status fm)"
+fm_unload
+log "ok"
