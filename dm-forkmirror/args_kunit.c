@@ -288,6 +288,7 @@ static void fm_args_format_small_buffer(struct kunit *test)
 {
 	struct fm_args args = {
 		.resync_rate = 1000,
+		.intent_window_ms = FM_INTENT_WINDOW_DEFAULT_MS,
 		.features = FM_FEAT_RESYNC_RATE | FM_FEAT_NO_AUTO_RESYNC,
 	};
 	char buf[64];

@@ -66,8 +66,9 @@ static void fm_track_and_submit(struct fm_io *io, struct bio *bio)
 	int r;
 
 	r = fm_bio_regions(fmt, bio, &first, &count);
+	/* Never an intent mark, even if the backup is back already. */
 	if (!r)
-		r = fm_tracker_mark(fmt->vol, first, count);
+		r = fm_intent_to_copy(fmt, first, count);
 	fm_track_end(fmt);
 	if (unlikely(r)) {
 		fm_tracker_count(fmt->vol, FM_CNT_TRACKER_ERRORS, 1);
@@ -197,13 +198,18 @@ static void fm_fork_start_parallel(struct fm_target *fmt, struct bio *bio)
 
 	atomic_set(&io->pending, 2);
 	io->clone_status = BLK_STS_OK;
+	/*
+	 * Each clone is submitted before the next is allocated from the same
+	 * pool: a submitted one can be handed to the bioset's rescuer, one
+	 * held back could not.
+	 */
 	b = bio_alloc_clone(fmt->backup->bdev, bio, GFP_NOIO, &fm_clone_bioset);
 	b->bi_private = bio;
 	b->bi_end_io = fm_parallel_backup_endio;
+	submit_bio_noacct(b);
 	p = bio_alloc_clone(fmt->primary->bdev, bio, GFP_NOIO, &fm_clone_bioset);
 	p->bi_private = bio;
 	p->bi_end_io = fm_parallel_primary_endio;
-	submit_bio_noacct(b);
 	submit_bio_noacct(p);
 }
 
@@ -279,7 +285,7 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 		if (!bio_sectors(bio))
 			return DM_MAPIO_REMAPPED;
 		if (!fm_bio_regions(fmt, bio, &first, &count) &&
-		    fm_tracker_marked(fmt->vol, first, count))
+		    fm_intent_tracked_fast(fmt, first, count))
 			return DM_MAPIO_REMAPPED;
 		if (fm_track_begin(fmt)) {
 			INIT_WORK(&io->work, fm_track_worker);
@@ -343,16 +349,23 @@ static void fm_primary_error_worker(struct work_struct *work)
 	struct fm_target *fmt = io->fmt;
 	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
 	u64 first, count;
-	int r;
+	int r = 0;
 
-	r = fm_geom_regions(&fmt->geom, io->sector, io->nr_sectors, &first,
-			    &count);
-	if (!r)
-		r = fm_intent_to_copy(fmt, first, count);
+	/* A failed flush: writes the primary completed may be lost. */
+	if (bio->bi_opf & REQ_PREFLUSH)
+		fm_intent_primary_lost(fmt, "primary flush failed");
+	if (io->nr_sectors) {
+		r = fm_geom_regions(&fmt->geom, io->sector, io->nr_sectors,
+				    &first, &count);
+		if (!r)
+			r = fm_intent_to_copy(fmt, first, count);
+	}
 	/* Held since end_io: no pass cleared the regions before this. */
 	fm_intent_release(fmt);
 	fm_tracker_count(fmt->vol, FM_CNT_PRIMARY_ERRORS, 1);
-	if (r) {
+	if (!io->nr_sectors) {
+		DMERR_LIMIT("%s: primary flush failed", dev);
+	} else if (r) {
 		fm_tracker_count(fmt->vol, FM_CNT_TRACKER_ERRORS, 1);
 		DMERR_LIMIT("%s: primary write failed and its regions cannot be marked: %d",
 			    dev, r);
@@ -382,15 +395,16 @@ static void fm_primary_error_worker(struct work_struct *work)
  * Context: end_io (any context): only queues work.
  * Return: true when the bio is taken over (end_io returns
  * DM_ENDIO_INCOMPLETE; the bio is completed again, with the error, once
- * its regions are marked); false when there is nothing to mark (an empty
- * flush, or the second completion).
+ * its regions are marked, and after a failed flush every intent mark
+ * made a region waiting for a copy); false when there is nothing to do
+ * (the second completion, or a bio with neither sectors nor a flush).
  */
 bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
 			   blk_status_t error)
 {
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
-	if (io->error_marked || !io->nr_sectors)
+	if (io->error_marked || (!io->nr_sectors && !(bio->bi_opf & REQ_PREFLUSH)))
 		return false;
 	io->error_marked = true;
 	io->primary_status = error;

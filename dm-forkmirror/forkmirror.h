@@ -58,19 +58,25 @@ struct fm_inflight {
  *	every other set bit waits for a copy
  * @touched: regions a fork took or released its buckets on since the
  *	current clearing pass began
+ * @inflight: regions with a fork in flight (between taking and releasing
+ *	its buckets)
+ * @adding: regions in @marks whose tracker bit may not be set yet (an
+ *	intent mark being made)
  * @holds: clearing is held while non-zero (fm_intent_hold())
  * @armed: @work is queued
  * @suspended: the table is suspended: @work is not queued
  * @period: a third of the intent window, in jiffies (fixed)
  * @work: the clearing pass, on the module's workqueue
  *
- * @marks, @touched, @holds, @armed and @suspended are guarded by the
- * target's inflight.lock; @marks and @touched are allocated only when
- * the table has the intent log (no no_intent_log).
+ * Every field but @period and @work is guarded by the target's
+ * inflight.lock; the bitmaps are allocated only when the table has the
+ * intent log (no no_intent_log).
  */
 struct fm_intent {
 	struct fm_bitmap marks;
 	struct fm_bitmap touched;
+	struct fm_bitmap inflight;
+	u64 adding;
 	unsigned int holds;
 	bool armed;
 	bool suspended;
@@ -209,7 +215,8 @@ void fm_inflight_exit(struct fm_inflight *fl);
 /* intent.c */
 int fm_intent_init(struct fm_target *fmt, const char **error);
 void fm_intent_exit(struct fm_target *fmt);
-void fm_intent_touch(struct fm_target *fmt, u64 first, u64 count);
+void fm_intent_fork_start(struct fm_target *fmt, u64 first, u64 count);
+void fm_intent_fork_end(struct fm_target *fmt, u64 first, u64 count);
 bool fm_intent_covered(struct fm_target *fmt, u64 first, u64 count);
 int fm_intent_mark(struct fm_target *fmt, u64 first, u64 count);
 void fm_intent_hold(struct fm_target *fmt);
@@ -217,6 +224,8 @@ void fm_intent_release(struct fm_target *fmt);
 int fm_intent_to_copy(struct fm_target *fmt, u64 first, u64 count);
 void fm_intent_drop_all(struct fm_target *fmt);
 u64 fm_intent_waiting(struct fm_target *fmt);
+bool fm_intent_tracked_fast(struct fm_target *fmt, u64 first, u64 count);
+void fm_intent_primary_lost(struct fm_target *fmt, const char *why);
 void fm_intent_suspend(struct fm_target *fmt);
 void fm_intent_resume(struct fm_target *fmt);
 

@@ -25,9 +25,9 @@
  * a write that still cannot start holds back later writes that share its
  * buckets.
  *
- * A fork's buckets double as the intent log's in-flight accounting:
- * intent.c never clears the mark of a region whose bucket is busy, and
- * fm_inflight_start() checks the mark under the lock that takes them.
+ * Taking and releasing the buckets also tells the intent log which
+ * regions are in flight and touched (intent.c), under the same lock, and
+ * fm_inflight_start() checks the fork's intent mark under it.
  *
  * Writes while the backup is offline go to the primary alone and take no
  * buckets; a deferred write whose backup went offline meanwhile is
@@ -90,7 +90,7 @@ static void fm_buckets_clear(unsigned long *bits, unsigned int start,
 /*
  * Take the buckets for @io, whose regions are [first, first + n); the
  * caller holds fl->lock and checked them. The regions are touched for
- * the intent log's clearing (intent.c).
+ * the intent log's clearing (intent.c), and in flight.
  */
 static void fm_inflight_take(struct fm_target *fmt, struct fm_io *io,
 			     u64 first, u64 n, unsigned int start,
@@ -99,7 +99,7 @@ static void fm_inflight_take(struct fm_target *fmt, struct fm_io *io,
 	fm_buckets_set(fmt->inflight.busy, start, count);
 	io->bucket_start = start;
 	io->bucket_count = count;
-	fm_intent_touch(fmt, first, n);
+	fm_intent_fork_start(fmt, first, n);
 }
 
 /*
@@ -179,7 +179,9 @@ enum fm_inflight_start fm_inflight_start(struct fm_target *fmt,
 	u64 first, n;
 
 	if (!fm_inflight_range(fmt, bio, &first, &n, &start, &count))
-		return FM_INFLIGHT_COVERED;
+		/* No regions: an empty flush; or out of range: not covered. */
+		return bio_sectors(bio) ? FM_INFLIGHT_UNCOVERED :
+					  FM_INFLIGHT_COVERED;
 	spin_lock_irqsave(&fl->lock, flags);
 	if (!fm_buckets_busy(fl->busy, start, count) &&
 	    !fm_buckets_busy(fl->wanted, start, count)) {
@@ -213,7 +215,7 @@ void fm_inflight_end(struct fm_target *fmt, struct fm_io *io)
 		return;
 	spin_lock_irqsave(&fl->lock, flags);
 	if (!fm_geom_regions(&fmt->geom, io->sector, io->nr_sectors, &first, &n))
-		fm_intent_touch(fmt, first, n);
+		fm_intent_fork_end(fmt, first, n);
 	fm_buckets_clear(fl->busy, io->bucket_start, io->bucket_count);
 	io->bucket_count = 0;
 	kick = !bio_list_empty(&fl->deferred);

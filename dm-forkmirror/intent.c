@@ -26,11 +26,12 @@
  *       @touched and whose in-flight bucket (inflight.c) is free;
  *       then write the clears to the store (one metadata write).
  *
- * A fork sets its regions in @touched when it takes its buckets (map, or
- * the deferred-fork work) and again when it releases them (its primary
- * half completed). So a region cleared at t1 had every write to it
- * completed before t0 (one completing later would be in @touched, one
- * still in flight holds its bucket), the flushes issued after t0 made
+ * A fork sets its regions in @touched and @inflight when it takes its
+ * buckets (map, or the deferred-fork work), and in @touched again, out of
+ * @inflight, when it releases them (its primary half completed). So a
+ * region cleared at t1 had every write to it completed before t0 (one
+ * completing later would be in @touched, one still in flight is in
+ * @inflight), the flushes issued after t0 made
  * them durable on both devices, and none started since t0. Map checks
  * the tracker bit under the same lock as it takes the buckets, so a
  * write arriving after t1 sees the bit gone and marks it again. A region
@@ -43,6 +44,11 @@
  * fm_intent_drop_all() turns every intent mark into a region waiting for
  * a copy at the moment the backup goes offline) and while
  * fm_intent_hold() holds it (a region on its way to waiting for a copy).
+ * A tracked write always leaves its regions waiting for a copy
+ * (fm_intent_to_copy()), even when the backup came back meanwhile and a
+ * fork made an intent mark of one. A failed flush of the primary (a pass's
+ * or a user's) turns every intent mark into a region waiting for a copy:
+ * completed writes may be lost there (fm_intent_primary_lost()).
  * A clean suspend runs one last pass with no I/O in flight, which clears
  * every mark when both flushes succeed: a reload or a clean shutdown
  * leaves no intent mark for the next table to find.
@@ -60,18 +66,41 @@
 #define FM_INTENT_BATCH 1024U
 
 /**
- * fm_intent_touch() - note that a fork starts or ends on some regions
+ * fm_intent_fork_start() - a fork takes its regions
  * @fmt: the target
  * @first: first region
  * @count: number of regions
  *
+ * The regions are touched and in flight until fm_intent_fork_end(). Forks
+ * of one region never overlap (inflight.c), so one bit per region counts
+ * them.
+ *
  * Context: any; caller holds fmt->inflight.lock.
  */
-void fm_intent_touch(struct fm_target *fmt, u64 first, u64 count)
+void fm_intent_fork_start(struct fm_target *fmt, u64 first, u64 count)
 {
 	lockdep_assert_held(&fmt->inflight.lock);
-	if (fm_intent_enabled(fmt))
-		fm_bitmap_set(&fmt->intent.touched, first, count);
+	if (!fm_intent_enabled(fmt))
+		return;
+	fm_bitmap_set(&fmt->intent.touched, first, count);
+	fm_bitmap_set(&fmt->intent.inflight, first, count);
+}
+
+/**
+ * fm_intent_fork_end() - a fork's primary half completed
+ * @fmt: the target
+ * @first: first region
+ * @count: number of regions
+ *
+ * Context: any (a completion); caller holds fmt->inflight.lock.
+ */
+void fm_intent_fork_end(struct fm_target *fmt, u64 first, u64 count)
+{
+	lockdep_assert_held(&fmt->inflight.lock);
+	if (!fm_intent_enabled(fmt))
+		return;
+	fm_bitmap_clear(&fmt->intent.inflight, first, count);
+	fm_bitmap_set(&fmt->intent.touched, first, count);
 }
 
 /**
@@ -108,19 +137,21 @@ static void fm_intent_arm(struct fm_target *fmt)
 /*
  * Add the regions of [first, first + count) whose tracker bit is clear to
  * @marks (those already set either are intent marks or wait for a copy,
- * and stay what they are). Caller holds the lock.
+ * and stay what they are). Returns how many were added. Caller holds the
+ * lock.
  */
-static void fm_intent_add(struct fm_target *fmt, u64 first, u64 count)
+static u64 fm_intent_add(struct fm_target *fmt, u64 first, u64 count)
 {
-	u64 end = first + count, clean, dirty;
+	u64 end = first + count, clean, dirty, added = 0;
 
 	for (clean = first; clean < end; clean = dirty) {
 		clean = fm_tracker_next_clean(fmt->vol, clean);
 		if (clean >= end)
 			break;
 		dirty = min(fm_tracker_next_dirty(fmt->vol, clean), end);
-		fm_bitmap_set(&fmt->intent.marks, clean, dirty - clean);
+		added += fm_bitmap_set(&fmt->intent.marks, clean, dirty - clean);
 	}
+	return added;
 }
 
 /**
@@ -139,6 +170,7 @@ static void fm_intent_add(struct fm_target *fmt, u64 first, u64 count)
 int fm_intent_mark(struct fm_target *fmt, u64 first, u64 count)
 {
 	struct fm_inflight *fl = &fmt->inflight;
+	u64 added;
 	int r;
 
 	spin_lock_irq(&fl->lock);
@@ -146,12 +178,14 @@ int fm_intent_mark(struct fm_target *fmt, u64 first, u64 count)
 		spin_unlock_irq(&fl->lock);
 		return -EAGAIN;
 	}
-	fm_intent_add(fmt, first, count);
+	added = fm_intent_add(fmt, first, count);
+	fmt->intent.adding += added;
 	spin_unlock_irq(&fl->lock);
 
 	r = fm_tracker_mark(fmt->vol, first, count);
 
 	spin_lock_irq(&fl->lock);
+	fmt->intent.adding -= added;
 	fm_intent_arm(fmt);
 	spin_unlock_irq(&fl->lock);
 	if (r) {
@@ -208,7 +242,10 @@ int fm_intent_to_copy(struct fm_target *fmt, u64 first, u64 count)
 	fm_intent_hold(fmt);
 	r = fm_tracker_mark(fmt->vol, first, count);
 	spin_lock_irq(&fl->lock);
-	fm_bitmap_clear(&fmt->intent.marks, first, count);
+	if (!first && count >= fmt->intent.marks.nbits)
+		fm_bitmap_zero(&fmt->intent.marks);
+	else
+		fm_bitmap_clear(&fmt->intent.marks, first, count);
 	fmt->intent.holds--;
 	spin_unlock_irq(&fl->lock);
 	return r;
@@ -233,20 +270,69 @@ void fm_intent_drop_all(struct fm_target *fmt)
  * fm_intent_waiting() - regions that wait for a copy
  * @fmt: the target
  *
- * The tracker's set bits that are not intent marks.
+ * The tracker's set bits that are not intent marks. Intent marks still
+ * being made (in @marks, maybe not yet in the tracker) are not taken off
+ * the count: it errs towards a region waiting, never the other way.
  *
  * Context: any but hard irq; never sleeps.
  */
 u64 fm_intent_waiting(struct fm_target *fmt)
 {
+	struct fm_intent *in = &fmt->intent;
 	unsigned long flags;
 	u64 dirty, marks;
 
 	spin_lock_irqsave(&fmt->inflight.lock, flags);
 	dirty = fm_tracker_dirty_regions(fmt->vol);
-	marks = fmt->intent.marks.count;
+	marks = in->marks.count > in->adding ? in->marks.count - in->adding : 0;
 	spin_unlock_irqrestore(&fmt->inflight.lock, flags);
 	return dirty > marks ? dirty - marks : 0;
+}
+
+/**
+ * fm_intent_tracked_fast() - may a write go straight to the primary?
+ * @fmt: the target
+ * @first: first region
+ * @count: number of regions
+ *
+ * The backup is offline and the regions are marked durably: checked
+ * together under the lock that adds intent marks, so the regions are not
+ * intent marks (none are added while the backup is offline) and no pass
+ * clears them.
+ *
+ * Context: map; never sleeps.
+ */
+bool fm_intent_tracked_fast(struct fm_target *fmt, u64 first, u64 count)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&fmt->inflight.lock, flags);
+	ok = !READ_ONCE(fmt->backup_online) &&
+	     fm_tracker_marked(fmt->vol, first, count);
+	spin_unlock_irqrestore(&fmt->inflight.lock, flags);
+	return ok;
+}
+
+/**
+ * fm_intent_primary_lost() - the primary may have lost completed writes
+ * @fmt: the target
+ * @why: what happened, for the log
+ *
+ * A flush of the primary failed: writes it completed since its last
+ * flush may be gone, so no intent mark may be cleared as if they were
+ * durable. Every intent mark waits for a copy from now on (they are
+ * durable already) and an in_sync volume goes to tracking.
+ *
+ * Context: process context, may sleep.
+ */
+void fm_intent_primary_lost(struct fm_target *fmt, const char *why)
+{
+	spin_lock_irq(&fmt->inflight.lock);
+	fm_intent_drop_all(fmt);
+	spin_unlock_irq(&fmt->inflight.lock);
+	if (fm_tracker_dirty_regions(fmt->vol))
+		fm_state_move(fmt, BIT(FM_STATE_IN_SYNC), FM_STATE_TRACKING, why);
 }
 
 /* Whether a pass may clear now: backup online, nothing held. */
@@ -287,7 +373,7 @@ static u64 fm_intent_clear_untouched(struct fm_target *fmt)
 			if (r >= in->marks.nbits || !fm_bitmap_test(&in->marks, r))
 				break;
 			if (!fm_bitmap_test(&in->touched, r) &&
-			    !test_bit(r & (FM_INFLIGHT_BUCKETS - 1), fl->busy))
+			    !fm_bitmap_test(&in->inflight, r))
 				continue;
 			cleared += fm_intent_clear_run(fmt, start, r);
 			start = r + 1;
@@ -331,11 +417,11 @@ static void fm_intent_pass(struct fm_target *fmt)
 	}
 	r = blkdev_issue_flush(fmt->primary->bdev);
 	if (r) {
-		/* Marks stay; the next pass tries again. */
 		atomic64_inc(&fmt->primary_errors);
 		fm_tracker_count(fmt->vol, FM_CNT_PRIMARY_ERRORS, 1);
-		DMERR_LIMIT("%s: primary flush failed (%d): intent marks kept",
+		DMERR_LIMIT("%s: primary flush failed (%d): intent marks wait for a copy",
 			    dev, r);
+		fm_intent_primary_lost(fmt, "primary flush failed");
 		return;
 	}
 	cleared = fm_intent_clear_untouched(fmt);
@@ -421,8 +507,13 @@ int fm_intent_init(struct fm_target *fmt, const char **error)
 	r = fm_bitmap_init(&in->touched, fmt->geom.region_count);
 	if (r)
 		goto bad_free_marks;
+	r = fm_bitmap_init(&in->inflight, fmt->geom.region_count);
+	if (r)
+		goto bad_free_touched;
 	return 0;
 
+bad_free_touched:
+	fm_bitmap_free(&in->touched);
 bad_free_marks:
 	fm_bitmap_free(&in->marks);
 bad:
@@ -441,6 +532,7 @@ void fm_intent_exit(struct fm_target *fmt)
 	cancel_delayed_work_sync(&fmt->intent.work);
 	if (!fm_intent_enabled(fmt))
 		return;
+	fm_bitmap_free(&fmt->intent.inflight);
 	fm_bitmap_free(&fmt->intent.touched);
 	fm_bitmap_free(&fmt->intent.marks);
 }

@@ -164,6 +164,28 @@ void fm_track_end(struct fm_target *fmt)
 		wake_up_var(&fmt->tracking_writes);
 }
 
+/*
+ * Every region waits for a copy: marked durably and the slot's
+ * FM_SLOT_FULL_RESYNC flag set, then full_resync_needed. An in_sync
+ * volume goes to tracking. Returns the tracker's error (the state is
+ * then unchanged; the marks made are kept).
+ */
+static int fm_mark_all(struct fm_target *fmt, const char *why)
+{
+	int r;
+
+	r = fm_intent_to_copy(fmt, 0, fmt->geom.region_count);
+	if (!r)
+		r = fm_tracker_set_flags(fmt->vol, FM_SLOT_FULL_RESYNC, 0);
+	if (r)
+		return r;
+	mutex_lock(&fmt->state_lock);
+	WRITE_ONCE(fmt->full_resync_needed, true);
+	mutex_unlock(&fmt->state_lock);
+	fm_state_move(fmt, BIT(FM_STATE_IN_SYNC), FM_STATE_TRACKING, why);
+	return 0;
+}
+
 /**
  * fm_backup_offline() - take the backup out: writes are tracked from now
  * @fmt: the target
@@ -212,6 +234,15 @@ void fm_backup_offline(struct fm_target *fmt, const char *why)
 	 */
 	if (since && fm_tracker_set_offline_since(fmt->vol, since))
 		DMWARN("%s: cannot record offline_since in the tracker store", dev);
+	/*
+	 * Without intent marks, nothing says which forks the backup may
+	 * still hold in a volatile cache only: unless a flush makes them
+	 * durable, the whole volume waits for a copy.
+	 */
+	if (!fm_intent_enabled(fmt) && blkdev_issue_flush(fmt->backup->bdev) &&
+	    fm_mark_all(fmt, "backup offline, not flushed: full resync needed"))
+		DMERR("%s: backup offline, not flushed: %s", dev,
+		      "the volume cannot be marked for a full resync");
 	if (from == to)
 		DMWARN("%s: backup offline: %s", dev, why);
 	fm_state_announce(fmt, from, to, why);
@@ -235,22 +266,12 @@ int fm_full_resync(struct fm_target *fmt)
 	int r;
 
 	mutex_lock(&fmt->ctl_lock);
-	r = fm_intent_to_copy(fmt, 0, fmt->geom.region_count);
-	if (!r)
-		r = fm_tracker_set_flags(fmt->vol, FM_SLOT_FULL_RESYNC, 0);
-	if (r) {
-		mutex_unlock(&fmt->ctl_lock);
+	r = fm_mark_all(fmt, "full_resync: every region waits for a copy");
+	mutex_unlock(&fmt->ctl_lock);
+	if (r)
 		DMERR_LIMIT("%s: full_resync: cannot mark the volume in the tracker store: %d",
 			    dev, r);
-		return r;
-	}
-	mutex_lock(&fmt->state_lock);
-	WRITE_ONCE(fmt->full_resync_needed, true);
-	mutex_unlock(&fmt->state_lock);
-	fm_state_move(fmt, BIT(FM_STATE_IN_SYNC), FM_STATE_TRACKING,
-		      "full_resync: every region waits for a copy");
-	mutex_unlock(&fmt->ctl_lock);
-	return 0;
+	return r;
 }
 
 /*

@@ -302,8 +302,8 @@ static void fm_dtr(struct dm_target *ti)
 	struct fm_target *fmt = ti->private;
 
 	fm_inflight_exit(&fmt->inflight);
-	fm_intent_exit(fmt);
 	fm_tracker_deactivate(fmt->vol, fmt);
+	fm_intent_exit(fmt);
 	fm_mark_clean(fmt);
 	fm_tracker_detach(fmt->vol);
 	fm_put_devices(fmt);
@@ -452,7 +452,7 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 {
 	struct fm_target *fmt = ti->private;
 	unsigned int sz = 0;
-	char features[96];
+	char features[128];
 	char since[24] = "-";
 	u64 t;
 

@@ -4,7 +4,7 @@
 # write (intent_window sets it); a suspend clears every mark at once, so
 # a reload finds none; taking the backup offline turns the marks into
 # regions waiting for a copy (they stay); a primary error's regions are
-# never cleared lazily; no_intent_log keeps no marks but sets the slot's
+# never cleared lazily, nor any mark after a failed flush of the primary; no_intent_log keeps no marks but sets the slot's
 # active flag while a table may write, cleared on a clean removal;
 # fork_mode parallel writes both devices, identical afterwards.
 #@ timeout: 300
@@ -84,6 +84,23 @@ expect_fail dd if=/dev/zero of=/dev/mapper/fm bs=4k seek=100 count=1 oflag=direc
 sleep 1
 [ "$(dirty_of fm)" = 1 ] || fail "the failed write's region is not marked: $(dmsetup status fm)"
 [ "$(status_field fm 1)" = tracking ] || fail "not tracking after a primary error"
+dmsetup remove fm || fail "remove failed"
+dmsetup remove pe
+
+log "a failed flush of the primary: every intent mark waits for a copy"
+fm_wipe "$T"
+dmsetup create pe --table "0 $S linear $P 0" || fail "linear refused"
+dmsetup create fm --table "0 $S forkmirror /dev/mapper/pe $B $T il 8" || fail "create failed"
+dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=16 oflag=direct 2>/dev/null
+d=$(dirty_of fm)
+[ "$d" -gt 0 ] || fail "no marks after the writes"
+dmsetup suspend pe && dmsetup load pe --table "0 $S flakey $P 0 0 1 1 error_writes" &&
+	dmsetup resume pe || fail "cannot swap the primary to a failing dm-flakey"
+expect_fail dd if=/dev/zero of=/dev/mapper/fm bs=4k count=0 conv=fsync 2>/dev/null
+dmesg | grep -q ": primary flush failed" || fail "no log line for the failed flush"
+[ "$(status_field fm 1)" = tracking ] || fail "not tracking after a failed flush: $(dmsetup status fm)"
+sleep 6
+[ "$(dirty_of fm)" -ge "$d" ] || fail "marks cleared after a failed primary flush: $(dmsetup status fm)"
 dmsetup remove fm || fail "remove failed"
 dmsetup remove pe
 

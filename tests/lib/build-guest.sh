@@ -58,5 +58,5 @@ fi
 
 bash "$top/tests/lib/mkinitramfs.sh" overlay "$kver" "$base" \
 	"$build/overlay.cpio" "$build/ko" "$top/tests" "$top/tools/forkmirror" \
-	"$build"/fm-regcheck >&2
+	"$build"/fm-regcheck "$build"/fm-replay >&2
 echo "$kernel $base/base.cpio $build/overlay.cpio"
