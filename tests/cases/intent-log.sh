@@ -33,17 +33,37 @@ randw() {
 
 log "serial forks: marks while writing, cleared within the default 5 s window"
 dmsetup create fm --table "0 $S forkmirror $P $B $T il 8" || fail "create failed"
-randw /dev/mapper/fm 3
-d=$(dirty_of fm)
-[ "$d" -gt 0 ] || fail "no intent marks right after the writes: $(dmsetup status fm)"
-[ "$(status_field fm 1)" = in_sync ] || fail "intent marks changed the state: $(dmsetup status fm)"
+randw /dev/mapper/fm 3 &
+wpid=$!
+# The most marks seen while fio writes.
+d=0
+while kill -0 $wpid 2>/dev/null; do
+	n=$(dirty_of fm)
+	[ "$n" -gt "$d" ] && d=$n
+	[ "$(status_field fm 1)" = in_sync ] ||
+		fail "intent marks changed the state: $(dmsetup status fm)"
+	sleep 0.2
+done
+wait $wpid || fail "fio failed"
+[ "$d" -gt 0 ] || fail "no intent marks seen while writing"
 t=$(wait_no_marks fm 6) || fail "fm: marks not cleared within 6 s"
-log "$d marks cleared $t/10 s after the last write"
+log "up to $d marks while writing; cleared $t/10 s after the last write"
 blocks_equal "$P" "$B" 33554432 || fail "primary and backup differ"
 
+# retable FEATURES...: reload fm with the feature group FEATURES.
+retable() {
+	dmsetup reload fm --table "0 $S forkmirror $P $B $T il 8 $*" ||
+		fail "reload with '$*' failed"
+	dmsetup resume fm || fail "resume failed"
+}
+
 log "a suspend clears every mark at once; the reloaded table finds none"
-randw /dev/mapper/fm 2
-[ "$(dirty_of fm)" -gt 0 ] || fail "no intent marks after the writes"
+# A window of 10 minutes: no pass clears the marks meanwhile.
+retable 2 intent_window 600000
+dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=64 oflag=direct 2>/dev/null ||
+	fail "writes failed"
+sleep 1
+[ "$(dirty_of fm)" = 64 ] || fail "not 64 intent marks after 64 writes: $(dmsetup status fm)"
 dmsetup suspend fm || fail "suspend failed"
 [ "$(dirty_of fm)" = 0 ] || fail "marks left after suspend: $(dmsetup status fm)"
 dmsetup reload fm --table "0 $S forkmirror $P $B $T il 8 2 intent_window 1000" ||
@@ -53,22 +73,24 @@ expect_table fm "0 $S forkmirror $(devnum "$P") $(devnum "$B") $TN il 8 2 intent
 st=$(dmsetup status fm)
 echo "$st" | grep -qE "^0 $S forkmirror in_sync 0/" || fail "reloaded table: $st"
 
-log "intent_window 1000: cleared within a second"
+log "intent_window 1000: cleared within a second (4 s allowed for slow kernels)"
 randw /dev/mapper/fm 2
-t=$(wait_no_marks fm 2) || fail "fm: marks not cleared within 2 s"
+t=$(wait_no_marks fm 4) || fail "fm: marks not cleared within 4 s"
 log "cleared $t/10 s after the last write"
 
 log "backup offline: the marks wait for a copy and stay"
+retable 2 intent_window 600000
 dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=64 oflag=direct 2>/dev/null ||
 	fail "writes failed"
 d=$(dirty_of fm)
-[ "$d" -gt 0 ] || fail "no marks after the writes"
+[ "$d" = 64 ] || fail "not 64 marks after 64 writes: $(dmsetup status fm)"
 dmsetup message fm 0 offline || fail "offline refused"
-sleep 2
-[ "$(dirty_of fm)" -ge "$d" ] || fail "marks cleared with the backup offline: $(dmsetup status fm)"
 [ "$(status_field fm 1)" = tracking ] || fail "not tracking: $(dmsetup status fm)"
+retable 2 intent_window 100
+sleep 2
+[ "$(dirty_of fm)" = 64 ] || fail "marks cleared with the backup offline: $(dmsetup status fm)"
 dmsetup suspend fm && dmsetup resume fm || fail "suspend/resume failed"
-[ "$(dirty_of fm)" -ge "$d" ] || fail "a suspend cleared regions waiting for a copy"
+[ "$(dirty_of fm)" = 64 ] || fail "a suspend cleared regions waiting for a copy"
 dmsetup remove fm || fail "remove failed"
 
 log "a primary error's regions wait for a copy even with the intent log"
@@ -77,7 +99,7 @@ dmsetup create pe --table "0 $S linear $P 0" || fail "linear refused"
 dmsetup create fm --table "0 $S forkmirror /dev/mapper/pe $B $T il 8 2 intent_window 100" ||
 	fail "create failed"
 dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=8 oflag=direct 2>/dev/null
-t=$(wait_no_marks fm 2) || fail "fm: marks not cleared within 2 s"
+t=$(wait_no_marks fm 4) || fail "fm: marks not cleared within 4 s"
 dmsetup suspend pe && dmsetup load pe --table "0 $S error" && dmsetup resume pe ||
 	fail "cannot swap the primary to dm-error"
 expect_fail dd if=/dev/zero of=/dev/mapper/fm bs=4k seek=100 count=1 oflag=direct
@@ -90,17 +112,18 @@ dmsetup remove pe
 log "a failed flush of the primary: every intent mark waits for a copy"
 fm_wipe "$T"
 dmsetup create pe --table "0 $S linear $P 0" || fail "linear refused"
-dmsetup create fm --table "0 $S forkmirror /dev/mapper/pe $B $T il 8" || fail "create failed"
+dmsetup create fm --table "0 $S forkmirror /dev/mapper/pe $B $T il 8 2 intent_window 600000" ||
+	fail "create failed"
 dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=16 oflag=direct 2>/dev/null
 d=$(dirty_of fm)
-[ "$d" -gt 0 ] || fail "no marks after the writes"
+[ "$d" = 16 ] || fail "not 16 marks after 16 writes: $(dmsetup status fm)"
 dmsetup suspend pe && dmsetup load pe --table "0 $S flakey $P 0 0 1 1 error_writes" &&
 	dmsetup resume pe || fail "cannot swap the primary to a failing dm-flakey"
 expect_fail dd if=/dev/zero of=/dev/mapper/fm bs=4k count=0 conv=fsync 2>/dev/null
 dmesg | grep -q ": primary flush failed" || fail "no log line for the failed flush"
 [ "$(status_field fm 1)" = tracking ] || fail "not tracking after a failed flush: $(dmsetup status fm)"
-sleep 6
-[ "$(dirty_of fm)" -ge "$d" ] || fail "marks cleared after a failed primary flush: $(dmsetup status fm)"
+dmsetup suspend fm && dmsetup resume fm || fail "suspend/resume failed"
+[ "$(dirty_of fm)" = "$d" ] || fail "marks cleared after a failed primary flush: $(dmsetup status fm)"
 dmsetup remove fm || fail "remove failed"
 dmsetup remove pe
 
