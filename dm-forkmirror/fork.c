@@ -104,6 +104,8 @@ static void fm_fork_worker(struct work_struct *work)
 		 */
 		atomic_inc(&fmt->tracking_writes);
 		fm_backup_offline(fmt, "backup write failed");
+		/* Held since the backup's completion (fm_backup_endio()). */
+		fm_intent_release(fmt);
 		fm_track_and_submit(io, bio);
 		return;
 	}
@@ -117,6 +119,12 @@ static void fm_backup_endio(struct bio *clone)
 
 	io->backup_status = clone->bi_status;
 	bio_put(clone);
+	/*
+	 * A failed backup write (a flush, maybe) may have lost earlier forks:
+	 * no intent mark is cleared until the backup is offline.
+	 */
+	if (unlikely(io->backup_status))
+		fm_intent_hold(io->fmt);
 	queue_work(fm_io_wq, &io->work);
 }
 
@@ -135,6 +143,23 @@ static void fm_fork_start_serial(struct fm_target *fmt, struct bio *bio)
 }
 
 /*
+ * End the original of a parallel fork with the primary half's status.
+ * A failed primary half held the intent log's clearing since its
+ * completion; end_io takes its own hold before this one goes
+ * (fm_fork_primary_error()).
+ */
+static void fm_parallel_end(struct bio *bio, struct fm_io *io)
+{
+	struct fm_target *fmt = io->fmt;
+	blk_status_t status = io->clone_status;
+
+	bio->bi_status = status;
+	bio_endio(bio);
+	if (unlikely(status))
+		fm_intent_release(fmt);
+}
+
+/*
  * A parallel fork whose backup half failed: the backup goes offline (the
  * regions' durable intent marks then wait for a copy), then the original
  * completes with the primary's status.
@@ -148,8 +173,9 @@ static void fm_parallel_failed_worker(struct work_struct *work)
 	atomic64_inc(&fmt->backup_errors);
 	fm_tracker_count(fmt->vol, FM_CNT_BACKUP_ERRORS, 1);
 	fm_backup_offline(fmt, "backup write failed");
-	bio->bi_status = io->clone_status;
-	bio_endio(bio);
+	/* Held since the backup half's completion. */
+	fm_intent_release(fmt);
+	fm_parallel_end(bio, io);
 }
 
 /* The last half of a parallel fork to complete ends the original. */
@@ -162,8 +188,7 @@ static void fm_parallel_half_done(struct bio *bio, struct fm_io *io)
 		queue_work(fm_io_wq, &io->work);
 		return;
 	}
-	bio->bi_status = io->clone_status;
-	bio_endio(bio);
+	fm_parallel_end(bio, io);
 }
 
 static void fm_parallel_backup_endio(struct bio *clone)
@@ -173,6 +198,9 @@ static void fm_parallel_backup_endio(struct bio *clone)
 
 	io->backup_status = clone->bi_status;
 	bio_put(clone);
+	/* Released once the backup is offline (fm_parallel_failed_worker()). */
+	if (unlikely(io->backup_status))
+		fm_intent_hold(io->fmt);
 	fm_parallel_half_done(bio, io);
 }
 
@@ -183,6 +211,9 @@ static void fm_parallel_primary_endio(struct bio *clone)
 
 	io->clone_status = clone->bi_status;
 	bio_put(clone);
+	/* Released once end_io holds instead (fm_parallel_end()). */
+	if (unlikely(io->clone_status))
+		fm_intent_hold(io->fmt);
 	fm_parallel_half_done(bio, io);
 }
 

@@ -237,6 +237,7 @@ bool fm_state_move(struct fm_target *fmt, unsigned int from_mask,
 bool fm_track_begin(struct fm_target *fmt);
 void fm_track_end(struct fm_target *fmt);
 void fm_backup_offline(struct fm_target *fmt, const char *why);
+int fm_mark_all(struct fm_target *fmt, const char *why);
 int fm_full_resync(struct fm_target *fmt);
 int fm_resync_request(struct fm_target *fmt);
 

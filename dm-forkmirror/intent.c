@@ -322,12 +322,20 @@ bool fm_intent_tracked_fast(struct fm_target *fmt, u64 first, u64 count)
  * A flush of the primary failed: writes it completed since its last
  * flush may be gone, so no intent mark may be cleared as if they were
  * durable. Every intent mark waits for a copy from now on (they are
- * durable already) and an in_sync volume goes to tracking.
+ * durable already) and an in_sync volume goes to tracking; without the
+ * intent log, every region waits for a copy (fm_mark_all()).
  *
  * Context: process context, may sleep.
  */
 void fm_intent_primary_lost(struct fm_target *fmt, const char *why)
 {
+	/* Without intent marks, nothing says which regions it lost. */
+	if (!fm_intent_enabled(fmt)) {
+		if (fm_mark_all(fmt, why))
+			DMERR_LIMIT("%s: %s: the volume cannot be marked for a full resync",
+				    dm_device_name(dm_table_get_md(fmt->ti->table)), why);
+		return;
+	}
 	spin_lock_irq(&fmt->inflight.lock);
 	fm_intent_drop_all(fmt);
 	spin_unlock_irq(&fmt->inflight.lock);

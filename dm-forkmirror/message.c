@@ -27,7 +27,10 @@ struct fm_message_spec {
 
 static int fm_msg_offline(struct fm_target *fmt, char **args, const char *dev)
 {
+	/* Not while a resync brings the backup online (ctl_lock). */
+	mutex_lock(&fmt->ctl_lock);
 	fm_backup_offline(fmt, "offline message");
+	mutex_unlock(&fmt->ctl_lock);
 	return 0;
 }
 

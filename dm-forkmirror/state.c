@@ -164,13 +164,20 @@ void fm_track_end(struct fm_target *fmt)
 		wake_up_var(&fmt->tracking_writes);
 }
 
-/*
- * Every region waits for a copy: marked durably and the slot's
- * FM_SLOT_FULL_RESYNC flag set, then full_resync_needed. An in_sync
- * volume goes to tracking. Returns the tracker's error (the state is
- * then unchanged; the marks made are kept).
+/**
+ * fm_mark_all() - every region waits for a copy
+ * @fmt: the target
+ * @why: what caused it, for the log
+ *
+ * Every region is marked durably and the slot's FM_SLOT_FULL_RESYNC flag
+ * set, then full_resync_needed. An in_sync volume goes to tracking.
+ *
+ * Context: process context, may sleep (metadata I/O); takes state_lock
+ * (the caller must not hold it), never ctl_lock.
+ * Return: 0, or the tracker's error (the state is then unchanged; the
+ * marks made are kept).
  */
-static int fm_mark_all(struct fm_target *fmt, const char *why)
+int fm_mark_all(struct fm_target *fmt, const char *why)
 {
 	int r;
 
@@ -235,13 +242,13 @@ void fm_backup_offline(struct fm_target *fmt, const char *why)
 	if (since && fm_tracker_set_offline_since(fmt->vol, since))
 		DMWARN("%s: cannot record offline_since in the tracker store", dev);
 	/*
-	 * Without intent marks, nothing says which forks the backup may
-	 * still hold in a volatile cache only: unless a flush makes them
-	 * durable, the whole volume waits for a copy.
+	 * Without intent marks, nothing says which forks the backup lacks
+	 * (failed, in flight, or in its volatile cache only): the whole
+	 * volume waits for a copy.
 	 */
-	if (!fm_intent_enabled(fmt) && blkdev_issue_flush(fmt->backup->bdev) &&
-	    fm_mark_all(fmt, "backup offline, not flushed: full resync needed"))
-		DMERR("%s: backup offline, not flushed: %s", dev,
+	if (!fm_intent_enabled(fmt) &&
+	    fm_mark_all(fmt, "backup offline without an intent log: full resync needed"))
+		DMERR("%s: backup offline without an intent log: %s", dev,
 		      "the volume cannot be marked for a full resync");
 	if (from == to)
 		DMWARN("%s: backup offline: %s", dev, why);

@@ -155,6 +155,8 @@ int main(int argc, char **argv)
 			}
 			continue;
 		}
+		if (le64toh(e.data_len))
+			bad("data length in an entry that is not a mark");
 		if (flags & LW_FLUSH)
 			flushes++;
 		if (!count)
