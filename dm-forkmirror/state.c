@@ -174,8 +174,9 @@ void fm_track_end(struct fm_target *fmt)
  *
  * Context: process context, may sleep (metadata I/O); takes state_lock
  * (the caller must not hold it), never ctl_lock.
- * Return: 0, or the tracker's error (the state is then unchanged; the
- * marks made are kept).
+ * Return: 0, or the tracker's error (the marks made are kept, and the
+ * intent marks wait for a copy: an in_sync volume with such regions goes
+ * to tracking all the same).
  */
 int fm_mark_all(struct fm_target *fmt, const char *why)
 {
@@ -184,8 +185,13 @@ int fm_mark_all(struct fm_target *fmt, const char *why)
 	r = fm_intent_to_copy(fmt, 0, fmt->geom.region_count);
 	if (!r)
 		r = fm_tracker_set_flags(fmt->vol, FM_SLOT_FULL_RESYNC, 0);
-	if (r)
+	if (r) {
+		/* The intent marks wait for a copy now, whatever failed. */
+		if (fm_intent_waiting(fmt))
+			fm_state_move(fmt, BIT(FM_STATE_IN_SYNC),
+				      FM_STATE_TRACKING, why);
 		return r;
+	}
 	mutex_lock(&fmt->state_lock);
 	WRITE_ONCE(fmt->full_resync_needed, true);
 	mutex_unlock(&fmt->state_lock);

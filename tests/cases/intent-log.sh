@@ -4,7 +4,8 @@
 # write (intent_window sets it); a suspend clears every mark at once, so
 # a reload finds none; taking the backup offline turns the marks into
 # regions waiting for a copy (they stay); a primary error's regions are
-# never cleared lazily, nor any mark after a failed flush of the primary; no_intent_log keeps no marks but sets the slot's
+# never cleared lazily, nor any mark after a failed flush of the primary
+# or a full_resync the store fails; no_intent_log keeps no marks but sets the slot's
 # active flag while a table may write, cleared on a clean removal;
 # fork_mode parallel writes both devices, identical afterwards.
 #@ timeout: 300
@@ -149,6 +150,23 @@ echo "$st" | grep -qE "^0 $S forkmirror in_sync 0/.* - 0\$" ||
 [ $(( $(flags_of nil) & 2 )) = 0 ] || fail "slot still active: flags $(flags_of nil)"
 dmsetup remove fm || fail "remove failed"
 blocks_equal "$P" "$B" 33554432 || fail "primary and backup differ"
+
+log "full_resync failing on the store: the intent marks wait for a copy (tracking)"
+fm_wipe "$T"
+dmsetup create st --table "0 $(sectors "$T") linear $T 0" || fail "linear refused"
+dmsetup create fm --table "0 $S forkmirror $P $B /dev/mapper/st fr 8 2 intent_window 600000" ||
+	fail "create failed"
+dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=8 oflag=direct 2>/dev/null || fail "writes failed"
+[ "$(dirty_of fm)" = 8 ] || fail "not 8 marks after 8 writes: $(dmsetup status fm)"
+dmsetup suspend st && dmsetup load st --table "0 $(sectors "$T") error" && dmsetup resume st ||
+	fail "cannot swap the store to dm-error"
+expect_fail dmsetup message fm 0 full_resync
+[ "$(status_field fm 1)" = tracking ] ||
+	fail "in_sync although the intent marks wait for a copy: $(dmsetup status fm)"
+dmsetup remove fm || fail "remove failed"
+dmsetup remove st
+dd if="$P" of="$B" bs=1M count=64 iflag=direct oflag=direct 2>/dev/null ||
+	fail "cannot copy primary to backup"
 
 log "fork_mode parallel: both devices written, identical"
 dmsetup create fm --table "0 $S forkmirror $P $B $T par 8 2 fork_mode parallel" ||
