@@ -178,9 +178,23 @@ static void fm_parallel_failed_worker(struct work_struct *work)
 	fm_parallel_end(bio, io);
 }
 
-/* The last half of a parallel fork to complete ends the original. */
-static void fm_parallel_half_done(struct bio *bio, struct fm_io *io)
+/*
+ * A half of a parallel fork completed, its status going to @status (the
+ * io's backup_status or clone_status). A failed half holds the intent
+ * log's clearing: a failed backup half until the backup is offline
+ * (fm_parallel_failed_worker()), a failed primary half until end_io holds
+ * instead (fm_parallel_end()). The last half to complete ends the
+ * original.
+ */
+static void fm_parallel_half_done(struct bio *clone, struct fm_io *io,
+				  blk_status_t *status)
 {
+	struct bio *bio = clone->bi_private;
+
+	*status = clone->bi_status;
+	bio_put(clone);
+	if (unlikely(*status))
+		fm_intent_hold(io->fmt);
 	if (!atomic_dec_and_test(&io->pending))
 		return;
 	if (unlikely(io->backup_status)) {
@@ -193,28 +207,16 @@ static void fm_parallel_half_done(struct bio *bio, struct fm_io *io)
 
 static void fm_parallel_backup_endio(struct bio *clone)
 {
-	struct bio *bio = clone->bi_private;
-	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+	struct fm_io *io = dm_per_bio_data(clone->bi_private, sizeof(struct fm_io));
 
-	io->backup_status = clone->bi_status;
-	bio_put(clone);
-	/* Released once the backup is offline (fm_parallel_failed_worker()). */
-	if (unlikely(io->backup_status))
-		fm_intent_hold(io->fmt);
-	fm_parallel_half_done(bio, io);
+	fm_parallel_half_done(clone, io, &io->backup_status);
 }
 
 static void fm_parallel_primary_endio(struct bio *clone)
 {
-	struct bio *bio = clone->bi_private;
-	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+	struct fm_io *io = dm_per_bio_data(clone->bi_private, sizeof(struct fm_io));
 
-	io->clone_status = clone->bi_status;
-	bio_put(clone);
-	/* Released once end_io holds instead (fm_parallel_end()). */
-	if (unlikely(io->clone_status))
-		fm_intent_hold(io->fmt);
-	fm_parallel_half_done(bio, io);
+	fm_parallel_half_done(clone, io, &io->clone_status);
 }
 
 /*

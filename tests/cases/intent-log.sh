@@ -101,8 +101,7 @@ dmsetup create fm --table "0 $S forkmirror /dev/mapper/pe $B $T il 8 2 intent_wi
 	fail "create failed"
 dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=8 oflag=direct 2>/dev/null
 t=$(wait_no_marks fm 4) || fail "fm: marks not cleared within 4 s"
-dmsetup suspend pe && dmsetup load pe --table "0 $S error" && dmsetup resume pe ||
-	fail "cannot swap the primary to dm-error"
+swap_table pe "0 $S error"
 expect_fail dd if=/dev/zero of=/dev/mapper/fm bs=4k seek=100 count=1 oflag=direct
 sleep 1
 [ "$(dirty_of fm)" = 1 ] || fail "the failed write's region is not marked: $(dmsetup status fm)"
@@ -118,8 +117,7 @@ dmsetup create fm --table "0 $S forkmirror /dev/mapper/pe $B $T il 8 2 intent_wi
 dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=16 oflag=direct 2>/dev/null
 d=$(dirty_of fm)
 [ "$d" = 16 ] || fail "not 16 marks after 16 writes: $(dmsetup status fm)"
-dmsetup suspend pe && dmsetup load pe --table "0 $S flakey $P 0 0 1 1 error_writes" &&
-	dmsetup resume pe || fail "cannot swap the primary to a failing dm-flakey"
+swap_table pe "0 $S flakey $P 0 0 1 1 error_writes"
 expect_fail dd if=/dev/zero of=/dev/mapper/fm bs=4k count=0 conv=fsync 2>/dev/null
 dmesg | grep -q ": primary flush failed" || fail "no log line for the failed flush"
 [ "$(status_field fm 1)" = tracking ] || fail "not tracking after a failed flush: $(dmsetup status fm)"
@@ -158,8 +156,7 @@ dmsetup create fm --table "0 $S forkmirror $P $B /dev/mapper/st fr 8 2 intent_wi
 	fail "create failed"
 dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=8 oflag=direct 2>/dev/null || fail "writes failed"
 [ "$(dirty_of fm)" = 8 ] || fail "not 8 marks after 8 writes: $(dmsetup status fm)"
-dmsetup suspend st && dmsetup load st --table "0 $(sectors "$T") error" && dmsetup resume st ||
-	fail "cannot swap the store to dm-error"
+swap_table st "0 $(sectors "$T") error"
 expect_fail dmsetup message fm 0 full_resync
 [ "$(status_field fm 1)" = tracking ] ||
 	fail "in_sync although the intent marks wait for a copy: $(dmsetup status fm)"
@@ -183,8 +180,7 @@ log "fork_mode parallel, backup failing: tracking, the write's region marked"
 dmsetup create bk --table "0 $S linear $B 0" || fail "linear refused"
 dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T par 8 2 fork_mode parallel" ||
 	fail "create failed"
-dmsetup suspend bk && dmsetup load bk --table "0 $S error" && dmsetup resume bk ||
-	fail "cannot swap the backup to dm-error"
+swap_table bk "0 $S error"
 dd if=/dev/urandom of=/dev/mapper/fm bs=4k seek=7 count=1 oflag=direct 2>/dev/null ||
 	fail "a write failed although the primary took it"
 [ "$(status_field fm 1)" = tracking ] || fail "parallel: not tracking: $(dmsetup status fm)"

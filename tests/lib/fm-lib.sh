@@ -119,3 +119,10 @@ wait_no_marks() {
 	done
 	echo "$t"
 }
+
+# swap_table NAME TABLE: replace the table of dm device NAME (a leg under
+# a forkmirror device, to make it fail).
+swap_table() {
+	dmsetup suspend "$1" && dmsetup load "$1" --table "$2" && dmsetup resume "$1" ||
+		fail "cannot load '$2' into $1"
+}
