@@ -57,7 +57,7 @@ static int fm_bio_regions(struct fm_target *fmt, struct bio *bio, u64 *first,
  * Mark the bio's regions durably, then write the primary; when the mark
  * cannot be made, fail the bio and leave the primary untouched. The
  * caller counted the write in tracking_writes (fm_track_begin()); the
- * count is dropped once the mark is made or failed.
+ * count is dropped when the bio completes (fm_end_io()).
  */
 static void fm_track_and_submit(struct fm_io *io, struct bio *bio)
 {
@@ -65,11 +65,11 @@ static void fm_track_and_submit(struct fm_io *io, struct bio *bio)
 	u64 first, count;
 	int r;
 
+	io->tracked = true;
 	r = fm_bio_regions(fmt, bio, &first, &count);
 	/* Never an intent mark, even if the backup is back already. */
 	if (!r)
 		r = fm_intent_to_copy(fmt, first, count);
-	fm_track_end(fmt);
 	if (unlikely(r)) {
 		fm_tracker_count(fmt->vol, FM_CNT_TRACKER_ERRORS, 1);
 		fm_state_set(fmt, FM_STATE_FAILED,
@@ -317,10 +317,11 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 		/* An empty flush has nothing to track: the primary alone. */
 		if (!bio_sectors(bio))
 			return DM_MAPIO_REMAPPED;
-		if (!fm_bio_regions(fmt, bio, &first, &count) &&
-		    fm_intent_tracked_fast(fmt, first, count))
-			return DM_MAPIO_REMAPPED;
 		if (fm_track_begin(fmt)) {
+			io->tracked = true;
+			if (!fm_bio_regions(fmt, bio, &first, &count) &&
+			    fm_intent_tracked_fast(fmt, first, count))
+				return DM_MAPIO_REMAPPED;
 			INIT_WORK(&io->work, fm_track_worker);
 			queue_work(fm_io_wq, &io->work);
 			return DM_MAPIO_SUBMITTED;

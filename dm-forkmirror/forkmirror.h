@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/bio.h>
+#include <linux/ktime.h>
 
 #include <forkmirror/tracker.h>
 #include <forkmirror/bitmap.h>
@@ -44,10 +45,17 @@ enum fm_state {
  * @work: starts deferred forks after a completion freed buckets
  */
 struct fm_inflight {
-	/* Protects @busy, @wanted, @deferred and fm_target.intent; irq-safe. */
+	/*
+	 * Protects @busy, @wanted, @resync, @resync_waits, @deferred and
+	 * fm_target.intent; irq-safe.
+	 */
 	spinlock_t lock;
 	DECLARE_BITMAP(busy, FM_INFLIGHT_BUCKETS);
 	DECLARE_BITMAP(wanted, FM_INFLIGHT_BUCKETS);
+	/* Buckets the resync holds or waits for: no fork takes them. */
+	DECLARE_BITMAP(resync, FM_INFLIGHT_BUCKETS);
+	bool resync_waits;	/* wake @resync_wait when buckets are freed */
+	wait_queue_head_t resync_wait;
 	struct bio_list deferred;
 	struct work_struct work;
 };
@@ -84,6 +92,61 @@ struct fm_intent {
 	struct delayed_work work;
 };
 
+/* Runs of regions one resync batch copies (resync.c). */
+#define FM_RESYNC_EXTENTS	16U
+
+struct fm_resync_batch {
+	struct {
+		u64 first;
+		u64 count;
+	} ext[FM_RESYNC_EXTENTS];
+	unsigned int nr;
+	u64 regions;
+	u64 sectors;
+};
+
+/**
+ * struct fm_resync - the resync of one target (resync.c)
+ * @lock: guards every field but @work and @batch (irq-safe: status)
+ * @active: a resync runs: @work is queued or running
+ * @stop: stop at the next batch (pause_resync, suspend, destructor)
+ * @suspended: the table is suspended (or not resumed yet): none starts
+ * @was_active: a resync ran when the table was suspended
+ * @gen: fmt->offline_gen when the resync began; a change stops it
+ * @cursor: next region the pass looks at
+ * @done: regions copied in this pass
+ * @total: regions waiting when the pass began (grows if more are copied)
+ * @passes: passes made, this one included
+ * @rate_seen: the resync_rate @rate_t0 and @rate_bytes count for
+ * @rate_t0: when counting for the rate limit began
+ * @rate_bytes: bytes copied since @rate_t0
+ * @run_t0: when the resync began
+ * @run_bytes: bytes copied since @run_t0
+ * @kib_s: measured rate, KiB/s
+ * @batch: the batch being copied (only the work item uses it)
+ * @work: one batch per run, on the module's resync pool
+ */
+struct fm_resync {
+	spinlock_t lock;	/* see above: every field but @batch, @work */
+	bool active;
+	bool stop;
+	bool suspended;
+	bool was_active;
+	unsigned long gen;
+	u64 cursor;
+	u64 done;
+	u64 total;
+	u64 passes;
+	u32 rate_seen;
+	ktime_t rate_t0;
+	u64 rate_bytes;
+	ktime_t run_t0;
+	u64 run_bytes;
+	u32 kib_s;
+	struct fm_resync_batch batch;
+	struct delayed_work work;
+};
+
 /**
  * struct fm_target - one forkmirror target instance (one table's volume)
  * @ti: the dm target
@@ -110,8 +173,8 @@ struct fm_intent {
  *	slot's FM_SLOT_FULL_RESYNC); written under @state_lock
  * @offline_gen: incremented under @state_lock each time the backup goes
  *	offline (a resync sees whether it failed again meanwhile)
- * @tracking_writes: tracked writes whose mark is not made yet
- *	(fm_track_begin() / fm_track_end())
+ * @tracking_writes: tracked writes not completed yet, from map until the
+ *	primary completed them (fm_track_begin() / fm_track_end())
  * @resumed: preresume ran once; the first one takes the volume's state
  *	over from the tracker (what an earlier table left there)
  * @resync_rate: resync limit in KiB/s (0: none), from the table line or
@@ -120,6 +183,7 @@ struct fm_intent {
  *	WRITE_ONCE/READ_ONCE
  * @inflight: overlapping forks kept apart (its own lock)
  * @intent: the write-intent log (under @inflight's lock)
+ * @resync: the resync (its own lock)
  *
  * Every field but the counters and the state is set in the constructor
  * and read-only afterwards, so the I/O path and status take no lock.
@@ -149,6 +213,7 @@ struct fm_target {
 	bool resync_paused;
 	struct fm_inflight inflight;
 	struct fm_intent intent;
+	struct fm_resync resync;
 };
 
 /* Whether the table keeps write-intent marks (no no_intent_log). */
@@ -187,6 +252,7 @@ struct fm_io {
 	bool error_marked;
 	atomic_t pending;
 	blk_status_t clone_status;
+	bool tracked;
 };
 
 /* fork.c */
@@ -211,6 +277,8 @@ enum fm_inflight_start fm_inflight_start(struct fm_target *fmt,
 					 struct bio *bio);
 void fm_inflight_end(struct fm_target *fmt, struct fm_io *io);
 void fm_inflight_exit(struct fm_inflight *fl);
+void fm_inflight_lock_regions(struct fm_target *fmt, u64 first, u64 n);
+void fm_inflight_unlock_regions(struct fm_target *fmt, u64 first, u64 n);
 
 /* intent.c */
 int fm_intent_init(struct fm_target *fmt, const char **error);
@@ -225,6 +293,8 @@ int fm_intent_to_copy(struct fm_target *fmt, u64 first, u64 count);
 void fm_intent_drop_all(struct fm_target *fmt);
 u64 fm_intent_waiting(struct fm_target *fmt);
 bool fm_intent_tracked_fast(struct fm_target *fmt, u64 first, u64 count);
+u64 fm_intent_next_waiting(struct fm_target *fmt, u64 from, u64 max,
+			   u64 *first);
 void fm_intent_primary_lost(struct fm_target *fmt, const char *why);
 void fm_intent_suspend(struct fm_target *fmt);
 void fm_intent_resume(struct fm_target *fmt);
@@ -234,12 +304,27 @@ const char *fm_state_name(enum fm_state state);
 void fm_state_set(struct fm_target *fmt, enum fm_state to, const char *why);
 bool fm_state_move(struct fm_target *fmt, unsigned int from_mask,
 		   enum fm_state to, const char *why);
+void fm_state_announce(struct fm_target *fmt, enum fm_state from,
+		       enum fm_state to, const char *why);
 bool fm_track_begin(struct fm_target *fmt);
 void fm_track_end(struct fm_target *fmt);
 void fm_backup_offline(struct fm_target *fmt, const char *why);
 int fm_mark_all(struct fm_target *fmt, const char *why);
 int fm_full_resync(struct fm_target *fmt);
 int fm_resync_request(struct fm_target *fmt);
+void fm_resync_restart(struct fm_target *fmt);
+
+/* resync.c */
+int fm_resync_module_init(void);
+void fm_resync_module_exit(void);
+void fm_resync_init(struct fm_target *fmt);
+void fm_resync_start(struct fm_target *fmt, unsigned long gen);
+void fm_resync_stop(struct fm_target *fmt);
+bool fm_resync_running(struct fm_target *fmt);
+void fm_resync_progress(struct fm_target *fmt, u64 *done, u64 *total,
+			u32 *kib_s);
+void fm_resync_suspend(struct fm_target *fmt);
+bool fm_resync_resume(struct fm_target *fmt);
 
 /* message.c */
 int fm_message(struct dm_target *ti, unsigned int argc, char **argv,

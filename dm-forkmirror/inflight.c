@@ -32,11 +32,25 @@
  * Writes while the backup is offline go to the primary alone and take no
  * buckets; a deferred write whose backup went offline meanwhile is
  * tracked instead of forked.
+ *
+ * The resync locks the regions it copies with the same buckets
+ * (fm_inflight_lock_regions()): it sets them in fl->resync, which map and
+ * the work item treat as busy, so no new fork takes them, then waits for
+ * the forks holding them to complete. Forks wanting them are deferred
+ * until fm_inflight_unlock_regions().
  */
 #include <linux/bio.h>
 #include <linux/bitmap.h>
 
 #include "forkmirror.h"
+
+/* Buckets of regions [first, first + n), with wrap. */
+static void fm_region_buckets(u64 first, u64 n, unsigned int *start,
+			      unsigned int *count)
+{
+	*start = first & (FM_INFLIGHT_BUCKETS - 1);
+	*count = min_t(u64, n, FM_INFLIGHT_BUCKETS);
+}
 
 /*
  * A bio's regions (*first, *n) and their buckets (*start, *count, with
@@ -50,8 +64,7 @@ static bool fm_inflight_range(struct fm_target *fmt, struct bio *bio,
 	    fm_geom_regions(&fmt->geom, bio->bi_iter.bi_sector,
 			    bio_sectors(bio), first, n))
 		return false;
-	*start = *first & (FM_INFLIGHT_BUCKETS - 1);
-	*count = min_t(u64, *n, FM_INFLIGHT_BUCKETS);
+	fm_region_buckets(*first, *n, start, count);
 	return true;
 }
 
@@ -128,6 +141,7 @@ static void fm_inflight_worker(struct work_struct *work)
 			continue;
 		}
 		if (fm_buckets_busy(fl->busy, start, count) ||
+		    fm_buckets_busy(fl->resync, start, count) ||
 		    fm_buckets_busy(held_back, start, count)) {
 			fm_buckets_set(held_back, start, count);
 			bio_list_add(&wait, bio);
@@ -149,6 +163,9 @@ void fm_inflight_init(struct fm_inflight *fl)
 	spin_lock_init(&fl->lock);
 	bitmap_zero(fl->busy, FM_INFLIGHT_BUCKETS);
 	bitmap_zero(fl->wanted, FM_INFLIGHT_BUCKETS);
+	bitmap_zero(fl->resync, FM_INFLIGHT_BUCKETS);
+	fl->resync_waits = false;
+	init_waitqueue_head(&fl->resync_wait);
 	bio_list_init(&fl->deferred);
 	INIT_WORK(&fl->work, fm_inflight_worker);
 }
@@ -184,7 +201,8 @@ enum fm_inflight_start fm_inflight_start(struct fm_target *fmt,
 					  FM_INFLIGHT_COVERED;
 	spin_lock_irqsave(&fl->lock, flags);
 	if (!fm_buckets_busy(fl->busy, start, count) &&
-	    !fm_buckets_busy(fl->wanted, start, count)) {
+	    !fm_buckets_busy(fl->wanted, start, count) &&
+	    !fm_buckets_busy(fl->resync, start, count)) {
 		fm_inflight_take(fmt, io, first, n, start, count);
 		ret = fm_intent_covered(fmt, first, n) ? FM_INFLIGHT_COVERED :
 							 FM_INFLIGHT_UNCOVERED;
@@ -219,7 +237,72 @@ void fm_inflight_end(struct fm_target *fmt, struct fm_io *io)
 	fm_buckets_clear(fl->busy, io->bucket_start, io->bucket_count);
 	io->bucket_count = 0;
 	kick = !bio_list_empty(&fl->deferred);
+	if (fl->resync_waits)
+		wake_up(&fl->resync_wait);
 	spin_unlock_irqrestore(&fl->lock, flags);
+	if (kick)
+		fm_queue_io_work(&fl->work);
+}
+
+static bool fm_inflight_drained(struct fm_inflight *fl, unsigned int start,
+				unsigned int count)
+{
+	unsigned long flags;
+	bool idle;
+
+	spin_lock_irqsave(&fl->lock, flags);
+	idle = !fm_buckets_busy(fl->busy, start, count);
+	spin_unlock_irqrestore(&fl->lock, flags);
+	return idle;
+}
+
+/**
+ * fm_inflight_lock_regions() - keep forks off regions the resync copies
+ * @fmt: the target
+ * @first: first region
+ * @n: number of regions
+ *
+ * From now on a fork touching the regions' buckets is deferred; returns
+ * once every fork that held one of them completed on both devices. The
+ * resync is the only caller and locks one range at a time.
+ *
+ * Context: process context, sleeps.
+ */
+void fm_inflight_lock_regions(struct fm_target *fmt, u64 first, u64 n)
+{
+	struct fm_inflight *fl = &fmt->inflight;
+	unsigned int start, count;
+
+	fm_region_buckets(first, n, &start, &count);
+	spin_lock_irq(&fl->lock);
+	fm_buckets_set(fl->resync, start, count);
+	fl->resync_waits = true;
+	spin_unlock_irq(&fl->lock);
+	wait_event(fl->resync_wait, fm_inflight_drained(fl, start, count));
+	spin_lock_irq(&fl->lock);
+	fl->resync_waits = false;
+	spin_unlock_irq(&fl->lock);
+}
+
+/**
+ * fm_inflight_unlock_regions() - let forks at the regions again
+ * @fmt: the target
+ * @first: first region, as locked
+ * @n: number of regions, as locked
+ *
+ * Context: process context.
+ */
+void fm_inflight_unlock_regions(struct fm_target *fmt, u64 first, u64 n)
+{
+	struct fm_inflight *fl = &fmt->inflight;
+	unsigned int start, count;
+	bool kick;
+
+	fm_region_buckets(first, n, &start, &count);
+	spin_lock_irq(&fl->lock);
+	fm_buckets_clear(fl->resync, start, count);
+	kick = !bio_list_empty(&fl->deferred);
+	spin_unlock_irq(&fl->lock);
 	if (kick)
 		fm_queue_io_work(&fl->work);
 }

@@ -290,28 +290,83 @@ u64 fm_intent_waiting(struct fm_target *fmt)
 }
 
 /**
- * fm_intent_tracked_fast() - may a write go straight to the primary?
+ * fm_intent_next_waiting() - the next run of regions waiting for a copy
+ * @fmt: the target
+ * @from: where to start
+ * @max: longest run wanted (at least 1)
+ * @first: the run's first region
+ *
+ * Set tracker bits that are not intent marks, in order from @from; the
+ * tracker's summary skips clean leaves.
+ *
+ * Context: process context (takes the in-flight lock with irqs off).
+ * Return: the run's length, at most @max; 0 when no region at or after
+ * @from waits for a copy.
+ */
+u64 fm_intent_next_waiting(struct fm_target *fmt, u64 from, u64 max,
+			   u64 *first)
+{
+	struct fm_inflight *fl = &fmt->inflight;
+	struct fm_intent *in = &fmt->intent;
+	u64 total = fmt->geom.region_count;
+	bool marks = fm_intent_enabled(fmt);
+	u64 r, len = 0;
+
+	while (from < total) {
+		r = fm_tracker_next_dirty(fmt->vol, from);
+		if (r >= total)
+			return 0;
+		spin_lock_irq(&fl->lock);
+		while (len < max && r + len < total &&
+		       fm_tracker_test(fmt->vol, r + len) &&
+		       !(marks && fm_bitmap_test(&in->marks, r + len)))
+			len++;
+		spin_unlock_irq(&fl->lock);
+		if (len) {
+			*first = r;
+			return len;
+		}
+		from = r + 1;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * fm_intent_tracked_fast() - may a tracked write go straight to the primary?
  * @fmt: the target
  * @first: first region
  * @count: number of regions
  *
- * The backup is offline and the regions are marked durably: checked
- * together under the lock that adds intent marks, so the regions are not
- * intent marks (none are added while the backup is offline) and no pass
- * clears them.
+ * The caller saw the backup offline after counting the write in
+ * tracking_writes (fm_track_begin()), and holds the count until the write
+ * completes. The regions must be marked durably, and the backup still
+ * offline once that was seen: then every bit seen waits for a copy, and
+ * stays set until the write completed, without the in-flight lock.
  *
- * Context: map; never sleeps.
+ * - A bit that waits for a copy is cleared only by a resync, which brings
+ *   the backup online and then waits for tracking_writes to drop to zero
+ *   before it copies anything (fm_backup_online()).
+ * - A bit seen set may be an intent mark only if the backup came online
+ *   after the caller's first look. The look again here, after the bits
+ *   (smp_rmb(), pairing with the full barriers of the tracker's lock the
+ *   marking fork took after it saw the backup online), sends such a
+ *   write to the slow path, which makes its regions wait for a copy.
+ *   If the backup went offline again in between, fm_backup_offline()
+ *   turned the mark into a region waiting for a copy; no pass cleared it
+ *   before that, since no pass clears while tracking_writes is non-zero
+ *   (fm_intent_may_clear(); the counter was raised, with a full barrier,
+ *   before the caller's first look, and fm_backup_online() has a full
+ *   barrier between making the backup online and any pass).
+ *
+ * Context: map; never sleeps (the tracker's lock is a spinlock).
  */
 bool fm_intent_tracked_fast(struct fm_target *fmt, u64 first, u64 count)
 {
-	unsigned long flags;
-	bool ok;
-
-	spin_lock_irqsave(&fmt->inflight.lock, flags);
-	ok = !READ_ONCE(fmt->backup_online) &&
-	     fm_tracker_marked(fmt->vol, first, count);
-	spin_unlock_irqrestore(&fmt->inflight.lock, flags);
-	return ok;
+	if (!fm_tracker_marked(fmt->vol, first, count))
+		return false;
+	smp_rmb();	/* the bits before backup_online, see above */
+	return !READ_ONCE(fmt->backup_online);
 }
 
 /**
@@ -344,9 +399,15 @@ void fm_intent_primary_lost(struct fm_target *fmt, const char *why)
 }
 
 /* Whether a pass may clear now: backup online, nothing held. */
+/*
+ * Caller holds the in-flight lock. Not while a tracked write is in
+ * flight: fm_intent_tracked_fast() relies on it.
+ */
 static bool fm_intent_may_clear(struct fm_target *fmt)
 {
-	return READ_ONCE(fmt->backup_online) && !fmt->intent.holds;
+	smp_mb();	/* pairs with fm_track_begin()'s barrier */
+	return READ_ONCE(fmt->backup_online) && !fmt->intent.holds &&
+	       !atomic_read(&fmt->tracking_writes);
 }
 
 /* Clear the intent marks of regions [start, end). Caller holds the lock. */

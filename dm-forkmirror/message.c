@@ -5,12 +5,12 @@
  *   offline             take the backup out; writes are tracked from now
  *                       (writes already forked complete on both devices)
  *   full_resync         mark every region for a copy (a new, empty backup)
- *   resync              bring the backup online; marked regions are copied
- *                       by the resync workers (until they exist, a volume
- *                       with marked regions is refused with -EOPNOTSUPP)
+ *   resync              bring the backup online and start copying the
+ *                       regions that wait for a copy (resync.c)
  *   resync_rate <KiB/s> the resync limit, 0 for none; replaces the table
  *                       line's value until the next table load
- *   pause_resync        stop copying (marks stay) until the next resync
+ *   pause_resync        stop copying (marks stay) until the next resync;
+ *                       returns once the batch being copied is done
  *
  * Names are matched without regard to case. Repeating offline, resync or
  * pause_resync is a no-op. A message's effect is visible in status when
@@ -62,7 +62,11 @@ static int fm_msg_resync_rate(struct fm_target *fmt, char **args,
 static int fm_msg_pause_resync(struct fm_target *fmt, char **args,
 			       const char *dev)
 {
+	/* Not while a resync request starts one (ctl_lock). */
+	mutex_lock(&fmt->ctl_lock);
 	WRITE_ONCE(fmt->resync_paused, true);
+	fm_resync_stop(fmt);
+	mutex_unlock(&fmt->ctl_lock);
 	return 0;
 }
 

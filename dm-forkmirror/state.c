@@ -27,9 +27,10 @@
  * slot updates) outside the lock and holds ctl_lock instead, which only
  * the messages and the sysfs file take; offline_gen tells it whether the
  * backup went offline again meanwhile. Writes that map sent to tracking
- * hold fmt->tracking_writes until their mark is durable (fm_track_begin),
- * so a resync that brings the backup online waits for them before it
- * counts the marked regions.
+ * hold fmt->tracking_writes until they complete (fm_track_begin), so a
+ * resync that brings the backup online waits for them before it counts
+ * the marked regions or copies one: no write reaches the primary alone
+ * after that.
  *
  * Transitions run in process context (the fork worker, a message), never
  * in map or a bio completion: taking the backup offline writes offline_since to
@@ -74,8 +75,8 @@ static void fm_state_event(struct fm_target *fmt, enum fm_state state)
 }
 
 /* Log and announce a transition made under state_lock. */
-static void fm_state_announce(struct fm_target *fmt, enum fm_state from,
-			      enum fm_state to, const char *why)
+void fm_state_announce(struct fm_target *fmt, enum fm_state from,
+		       enum fm_state to, const char *why)
 {
 	if (from == to)
 		return;
@@ -134,8 +135,8 @@ void fm_state_set(struct fm_target *fmt, enum fm_state to, const char *why)
  * @fmt->tracking_writes, then looks again: a resync that brings the backup
  * online between the two looks is seen here, and one that does it after
  * sees the count (it waits for it to drop before it counts the marked
- * regions). fm_track_end() drops the count once the mark is durable, or
- * failed.
+ * regions). fm_track_end() drops the count once the write completed
+ * (fm_end_io()), whether it reached the primary or failed.
  *
  * Context: any (map).
  * Return: true when the write is to be tracked (and is counted); false
@@ -153,7 +154,7 @@ bool fm_track_begin(struct fm_target *fmt)
 }
 
 /**
- * fm_track_end() - a tracked write's mark is durable (or failed)
+ * fm_track_end() - a tracked write completed
  * @fmt: the target
  *
  * Context: any.
@@ -314,11 +315,13 @@ static int fm_probe_backup(struct fm_target *fmt)
 }
 
 /*
- * Bring an answering backup online (resync, nothing to copy): from now on
- * writes fork; tracked writes that map started before are waited for, so
- * that their marks are counted. Then offline_since and the full-resync
- * flag are cleared in the slot and, if no region waits for a copy and the
- * backup did not go offline again meanwhile (@gen), the volume is in_sync.
+ * Bring an answering backup online (resync): from now on
+ * writes fork; tracked writes that map started before are waited for
+ * until they completed, so that their marks are counted and none is in
+ * flight to the primary alone. Then offline_since and the full-resync
+ * flag are cleared in the slot and, if the backup did not go offline again
+ * meanwhile (@gen), the volume is in_sync when no region waits for a copy,
+ * and resyncing otherwise.
  */
 static int fm_backup_online(struct fm_target *fmt, unsigned long gen)
 {
@@ -355,13 +358,14 @@ static int fm_backup_online(struct fm_target *fmt, unsigned long gen)
 		goto offline_again;
 	}
 	WRITE_ONCE(fmt->offline_since, 0);
-	if (r || fm_intent_waiting(fmt)) {
+	if (r) {
 		mutex_unlock(&fmt->state_lock);
-		if (r)
-			return r;
-		DMWARN_LIMIT("%s: resync: backup online; %s", dev,
-			     "copying marked regions is not supported yet");
-		return -EOPNOTSUPP;
+		return r;
+	}
+	if (fm_intent_waiting(fmt)) {
+		mutex_unlock(&fmt->state_lock);
+		fm_resync_start(fmt, gen);
+		return 0;
 	}
 	WRITE_ONCE(fmt->full_resync_needed, false);
 	from = fmt->state;
@@ -377,22 +381,41 @@ offline_again:
 }
 
 /**
+ * fm_resync_restart() - start again a resync a suspend stopped
+ * @fmt: the target, just resumed
+ *
+ * Only when the backup is online: one that went offline meanwhile waits
+ * for a resync request.
+ *
+ * Context: process context (resume).
+ */
+void fm_resync_restart(struct fm_target *fmt)
+{
+	unsigned long gen;
+	bool online;
+
+	mutex_lock(&fmt->state_lock);
+	gen = fmt->offline_gen;
+	online = fmt->backup_online;
+	mutex_unlock(&fmt->state_lock);
+	if (online && fm_intent_waiting(fmt))
+		fm_resync_start(fmt, gen);
+}
+
+/**
  * fm_resync_request() - the resync message or sysfs write
  * @fmt: the target
  *
- * Clears pause_resync. An in_sync volume has nothing to do. Otherwise,
- * when no region waits for a copy, the backup is brought back online if
- * it answers (a read and a flush): offline_since is cleared in the slot
- * and the state is in_sync. Copying marked regions comes with the resync
- * workers; until then a volume with marked regions is refused with
- * -EOPNOTSUPP (its backup is brought online all the same when it
- * answers: the writes fork again, the marks stay).
+ * Clears pause_resync. An in_sync volume, or one resyncing already, has
+ * nothing to do. An offline backup is brought back online if it answers
+ * (a read and a flush): offline_since is cleared in the slot. Then, if
+ * regions wait for a copy, the resync starts (resync.c; the state is
+ * resyncing when this returns), otherwise the state is in_sync.
  *
  * Context: process context, may sleep (takes ctl_lock; reads and flushes
  * the backup).
- * Return: 0; -EOPNOTSUPP (marked regions); -EIO (the backup did not
- * answer, or went offline again meanwhile); the tracker's error (the
- * slot could not be updated).
+ * Return: 0; -EIO (the backup did not answer, or went offline again
+ * meanwhile); the tracker's error (the slot could not be updated).
  */
 int fm_resync_request(struct fm_target *fmt)
 {
@@ -408,12 +431,13 @@ int fm_resync_request(struct fm_target *fmt)
 	online = fmt->backup_online;
 	in_sync = fmt->state == FM_STATE_IN_SYNC && online;
 	mutex_unlock(&fmt->state_lock);
-	if (in_sync)
+	if (in_sync || fm_resync_running(fmt))
 		goto out;
 	if (online && fm_intent_waiting(fmt)) {
-		DMWARN_LIMIT("%s: resync: copying marked regions is not supported yet",
-			     dev);
-		r = -EOPNOTSUPP;
+		/* No tracked write is left from the last offline period. */
+		wait_var_event(&fmt->tracking_writes,
+			       !atomic_read(&fmt->tracking_writes));
+		fm_resync_start(fmt, gen);
 		goto out;
 	}
 	r = fm_probe_backup(fmt);

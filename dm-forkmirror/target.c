@@ -239,6 +239,7 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	mutex_init(&fmt->state_lock);
 	atomic_set(&fmt->tracking_writes, 0);
 	fm_inflight_init(&fmt->inflight);
+	fm_resync_init(fmt);
 	atomic64_set(&fmt->backup_errors, 0);
 	atomic64_set(&fmt->primary_errors, 0);
 
@@ -301,6 +302,7 @@ static void fm_dtr(struct dm_target *ti)
 {
 	struct fm_target *fmt = ti->private;
 
+	fm_resync_stop(fmt);
 	fm_inflight_exit(&fmt->inflight);
 	fm_tracker_deactivate(fmt->vol, fmt);
 	fm_intent_exit(fmt);
@@ -325,6 +327,7 @@ static int fm_map(struct dm_target *ti, struct bio *bio)
 	io->bucket_count = 0;
 	io->error_marked = false;
 	io->failed_here = false;
+	io->tracked = false;
 	bio_set_dev(bio, fmt->primary->bdev);
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
@@ -355,6 +358,10 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 			r = DM_ENDIO_INCOMPLETE;
 	}
 	fm_inflight_end(fmt, io);
+	if (io->tracked && r == DM_ENDIO_DONE) {
+		io->tracked = false;
+		fm_track_end(fmt);
+	}
 	return r;
 }
 
@@ -420,12 +427,17 @@ static int fm_preresume(struct dm_target *ti)
 /* Suspended, no write in flight: clear every intent mark (intent.c). */
 static void fm_postsuspend(struct dm_target *ti)
 {
+	fm_resync_suspend(ti->private);
 	fm_intent_suspend(ti->private);
 }
 
 static void fm_resume(struct dm_target *ti)
 {
-	fm_intent_resume(ti->private);
+	struct fm_target *fmt = ti->private;
+
+	fm_intent_resume(fmt);
+	if (fm_resync_resume(fmt))
+		fm_resync_restart(fmt);
 }
 
 /*
@@ -454,6 +466,8 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 	unsigned int sz = 0;
 	char features[128];
 	char since[24] = "-";
+	u64 done, pass_total;
+	u32 kib_s;
 	u64 t;
 
 	switch (type) {
@@ -461,11 +475,13 @@ static void fm_status(struct dm_target *ti, status_type_t type,
 		t = READ_ONCE(fmt->offline_since);
 		if (t)
 			snprintf(since, sizeof(since), "%llu", (unsigned long long)t);
+		fm_resync_progress(fmt, &done, &pass_total, &kib_s);
 		DMEMIT("%s %llu/%llu %llu/%llu %u %lld %lld %s %u",
 		       fm_state_name(READ_ONCE(fmt->state)),
 		       (unsigned long long)fm_tracker_dirty_regions(fmt->vol),
 		       (unsigned long long)fmt->geom.region_count,
-		       0ULL, 0ULL, 0U,
+		       (unsigned long long)done, (unsigned long long)pass_total,
+		       kib_s,
 		       (long long)atomic64_read(&fmt->backup_errors),
 		       (long long)atomic64_read(&fmt->primary_errors),
 		       since, READ_ONCE(fmt->full_resync_needed) ? 1U : 0U);
@@ -533,14 +549,19 @@ static int __init dm_forkmirror_init(void)
 	r = fm_fork_init();
 	if (r)
 		return r;
+	r = fm_resync_module_init();
+	if (r)
+		goto bad_fork_exit;
 
 	r = dm_register_target(&fm_target_type);
 	if (r) {
 		DMERR("register failed %d", r);
-		goto bad_fork_exit;
+		goto bad_resync_exit;
 	}
 	return 0;
 
+bad_resync_exit:
+	fm_resync_module_exit();
 bad_fork_exit:
 	fm_fork_exit();
 	return r;
@@ -549,6 +570,7 @@ bad_fork_exit:
 static void __exit dm_forkmirror_exit(void)
 {
 	dm_unregister_target(&fm_target_type);
+	fm_resync_module_exit();
 	fm_fork_exit();
 }
 

@@ -3,9 +3,10 @@
 # refused and changes nothing (status and the slot as before);
 # full_resync marks every region before it returns while the backup
 # stays online (writes still reach both devices); resync brings an
-# offline backup back when nothing waits for a copy, refuses while
-# regions are marked, and fails with EIO when the backup does not answer;
-# the state and the full-resync flag survive a reload.
+# offline backup back when nothing waits for a copy, copies the marked
+# regions otherwise (then in_sync, the devices identical), and fails with
+# EIO when the backup does not answer; the state and the full-resync flag
+# survive a reload.
 #@ timeout: 240
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
@@ -107,16 +108,24 @@ dd if=/tmp/pattern of=/dev/mapper/fm bs=64k seek=3 oflag=direct conv=notrunc 2>/
 	fail "write after full_resync failed"
 dd if="$B" of=/tmp/back bs=64k skip=3 count=8 iflag=direct 2>/dev/null
 realcmp /tmp/pattern /tmp/back || fail "a write after full_resync did not reach the backup"
-expect_fail dmsetup message fm 0 resync
-dmesg | grep -q 'resync: copying marked regions is not supported yet' ||
-	fail "no clear error for a resync with marked regions"
-expect_fail sh -c "echo 1 >$SYS/volumes/msg/resync"
-echo "$st" | grep -q " tracking $TOTAL/$TOTAL " || fail "refused resync changed status"
 
 log "the state, the marks and the full-resync flag survive a reload"
-dmsetup reload fm --table "0 $S forkmirror $P $B $T msg 8" || fail "reload failed"
+dmsetup reload fm --table "0 $S forkmirror $P $B $T msg 8 1 no_auto_resync" ||
+	fail "reload failed"
 dmsetup resume fm || fail "resume failed"
 [ "$(dmsetup status fm)" = "$st" ] || fail "after reload: $(dmsetup status fm)"
+
+log "resync (through sysfs) copies every region: in_sync, identical"
+echo 1 >"$SYS/volumes/msg/resync" || fail "resync through sysfs refused"
+i=0
+while [ "$(status_field fm 1)" != in_sync ]; do
+	[ $i -lt 1800 ] || fail "full resync not done in 180 s: $(dmsetup status fm)"
+	sleep 0.1
+	i=$((i + 1))
+done
+dmsetup status fm | grep -qE "^0 $S forkmirror in_sync [0-9]+/$TOTAL 0/0 0 0 0 - 0\$" ||
+	fail "after the full resync: $(dmsetup status fm)"
+blocks_equal "$P" "$B" || fail "primary and backup differ after the full resync"
 dmsetup remove fm || fail "remove failed"
 
 log "resync when the backup does not answer: EIO, still offline"
@@ -157,11 +166,15 @@ timeout 60 dmsetup resume fm || fail "resume blocked behind the resync"
 	fail "the state file blocked behind the resync"
 dmsetup resume bk || fail "cannot resume the backup"
 wait $rpid
-[ "$(cat /tmp/resync.rc)" != 0 ] || fail "resync with a marked region succeeded"
-dmesg | grep -q 'resync: backup online; copying marked regions is not supported yet' ||
-	fail "no clear error for the marked region"
+[ "$(cat /tmp/resync.rc)" = 0 ] || fail "resync of a marked region failed"
+i=0
+while [ "$(status_field fm 1)" != in_sync ]; do
+	[ $i -lt 600 ] || fail "resync of one region not done in 60 s: $(dmsetup status fm)"
+	sleep 0.1
+	i=$((i + 1))
+done
 st=$(dmsetup status fm)
-echo "$st" | grep -qE "^0 $S forkmirror tracking 1/$TOTAL 0/0 [0-9]+ 0 0 - 0\$" ||
+echo "$st" | grep -qE "^0 $S forkmirror in_sync 0/$TOTAL 0/0 0 0 0 - 0\$" ||
 	fail "after the resync: $st"
 dmsetup remove fm || fail "remove failed"
 dmsetup remove bk

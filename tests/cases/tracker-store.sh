@@ -28,7 +28,6 @@ check_m() {
 	sysval volumes/m/total_regions 125
 	sysval volumes/m/dm_device fmm
 	sysval volumes/m/state tracking
-	expect_fail sh -c "echo 1 >$SYS/volumes/m/resync"
 	[ "$(log_byte m 0)" = f8 ] || fail "m: log byte 0 is $(log_byte m 0), want f8"
 	[ "$(log_byte m 1)" = 00 ] || fail "m: log byte 1 is $(log_byte m 1)"
 	magic=$(dd if="$SYS/volumes/m/log" bs=8 count=1 2>/dev/null)

@@ -1,0 +1,156 @@
+#!/bin/sh
+# The resync copies every region written while the backup was offline:
+#  - after a tracked fio workload, "resync" brings the backup online and
+#    copies; in_sync only at the end, and primary == backup (cmp);
+#  - the same with fio writing (and verifying) through the device during
+#    the whole (rate-limited) resync: identical at the end, verify clean;
+#  - full_resync over a backup scribbled on behind forkmirror's back
+#    copies everything: identical;
+#  - a suspend stops the resync (tracking, progress kept on the log), a
+#    resume starts it again; removing the device mid-resync is clean;
+#  - the status shows progress (<resync_done>/<resync_pass_total>, KiB/s)
+#    while it runs.
+#@ timeout: 420
+. /tests/lib/guest-lib.sh
+. /tests/lib/fm-lib.sh
+
+fm_load
+P=$PRIMARY B=$BACKUP T=$META
+fm_wipe "$P" "$B" "$T"
+REG=128				# 64 KiB regions
+S=$((64 * 2048))		# 64 MiB: 1024 regions
+TOTAL=$((S / REG))
+BYTES=$((S * 512))
+
+# randw SECONDS [FIO ARGS...]: 4 KiB random writes through fm, QD8.
+randw() {
+	rt=$1
+	shift
+	fio --name=w --filename=/dev/mapper/fm --direct=1 --ioengine=libaio \
+		--iodepth=8 --rw=randwrite --bs=4k --size=$((BYTES)) --time_based \
+		--runtime="$rt" --randrepeat=0 --output-format=terse "$@" \
+		>/tmp/fio.out 2>&1 || { cat /tmp/fio.out; fail "fio failed"; }
+}
+
+# wait_state NAME STATE SECONDS
+wait_state() {
+	i=0
+	while [ "$(status_field "$1" 1)" != "$2" ]; do
+		[ $i -ge $(($3 * 10)) ] &&
+			fail "$1 not $2 within $3 s: $(dmsetup status "$1")"
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+same() {
+	blocks_equal "$P" "$B" "$BYTES" || fail "primary and backup differ: $1"
+}
+
+log "tracked writes, then resync: identical, in_sync only at the end"
+dmsetup create fm --table "0 $S forkmirror $P $B $T rs $REG" || fail "create failed"
+dmsetup message fm 0 offline || fail "offline refused"
+randw 3
+d=$(dirty_of fm)
+[ "$d" -gt 100 ] || fail "few regions tracked: $(dmsetup status fm)"
+blocks_equal "$P" "$B" "$BYTES" >/dev/null && fail "tracked writes reached the backup"
+dmsetup message fm 0 resync || fail "resync refused"
+st=$(status_field fm 1)
+case $st in resyncing | in_sync) ;; *) fail "after resync: $(dmsetup status fm)" ;; esac
+wait_state fm in_sync 120
+[ "$(status_field fm 2)" = "0/$TOTAL" ] || fail "in_sync with bits left: $(dmsetup status fm)"
+[ "$(status_field fm 3)" = 0/0 ] || fail "progress left after the resync: $(dmsetup status fm)"
+[ "$(status_field fm 7)" = - ] || fail "offline_since left: $(dmsetup status fm)"
+same "after the first resync"
+dmesg | grep -q "rs.*resyncing -> in_sync\|resyncing -> in_sync" ||
+	fail "no log line for the end of the resync"
+log "$d regions copied"
+
+log "fio (with verify) writing through the device during a rate-limited resync"
+dmsetup message fm 0 offline || fail "offline refused"
+randw 3
+d=$(dirty_of fm)
+# A rate that makes the copy last about 8 s, whatever the kernel's speed.
+rate=$((d * 64 / 8))
+[ $rate -ge 64 ] || rate=64
+dmsetup message fm 0 resync_rate $rate || fail "resync_rate refused"
+dmsetup message fm 0 resync || fail "resync refused"
+[ "$(status_field fm 1)" = resyncing ] || fail "not resyncing: $(dmsetup status fm)"
+fio --name=v --filename=/dev/mapper/fm --direct=1 --ioengine=libaio \
+	--iodepth=8 --rw=randwrite --bsrange=4k-64k --size=$BYTES \
+	--verify=crc32c --do_verify=1 --randrepeat=0 --rate_iops=200 \
+	--runtime=4 --time_based=0 --output-format=terse >/tmp/fio.out 2>&1 &
+fpid=$!
+# Progress is shown while it runs.
+seen=0
+while kill -0 $fpid 2>/dev/null; do
+	p=$(status_field fm 3)
+	r=$(status_field fm 4)
+	if [ "$(status_field fm 1)" = resyncing ] && [ "${p%/*}" -gt 0 ] &&
+		[ "${p#*/}" -ge "${p%/*}" ] && [ "$r" -gt 0 ]; then
+		seen=1
+	fi
+	sleep 0.3
+done
+wait $fpid || { cat /tmp/fio.out; fail "fio verify failed during the resync"; }
+[ $seen = 1 ] || fail "no progress shown while resyncing: $(dmsetup status fm)"
+dmsetup message fm 0 resync_rate 0 || fail "resync_rate 0 refused"
+wait_state fm in_sync 120
+same "after a resync with writes"
+log "$d regions copied under load at $rate KiB/s, fio verify clean"
+
+log "full_resync over a backup changed behind our back: every region copied"
+dmsetup suspend fm || fail "suspend failed"
+dd if=/dev/urandom of="$B" bs=1M count=8 seek=20 oflag=direct 2>/dev/null ||
+	fail "cannot scribble on the backup"
+dmsetup resume fm || fail "resume failed"
+dmsetup message fm 0 full_resync || fail "full_resync refused"
+[ "$(status_field fm 8)" = 1 ] || fail "full resync not flagged: $(dmsetup status fm)"
+dmsetup message fm 0 resync || fail "resync refused"
+wait_state fm in_sync 180
+[ "$(status_field fm 8)" = 0 ] || fail "full resync still flagged: $(dmsetup status fm)"
+same "after full_resync"
+
+log "suspend stops the resync, resume starts it again"
+dmsetup message fm 0 offline || fail "offline refused"
+randw 3
+rate=$(($(dirty_of fm) * 64 / 8))
+[ $rate -ge 64 ] || rate=64
+dmsetup message fm 0 resync_rate $rate || fail "resync_rate refused"
+dmsetup message fm 0 resync || fail "resync refused"
+sleep 1
+d1=$(dirty_of fm)
+dmsetup suspend fm || fail "suspend failed"
+[ "$(status_field fm 1)" = tracking ] || fail "suspended and not tracking: $(dmsetup status fm)"
+[ "$(status_field fm 3)" = 0/0 ] || fail "progress while suspended: $(dmsetup status fm)"
+sleep 1
+d2=$(dirty_of fm)
+[ "$d2" -gt 0 ] || fail "the resync finished before the suspend; slow it down"
+[ "$d2" -le "$d1" ] || fail "bits grew while suspended: $d1 -> $d2"
+sleep 1
+[ "$(dirty_of fm)" = "$d2" ] || fail "copying went on while suspended"
+dmsetup resume fm || fail "resume failed"
+[ "$(status_field fm 1)" = resyncing ] || fail "resume did not restart the resync: $(dmsetup status fm)"
+dmsetup message fm 0 resync_rate 0 || fail "resync_rate 0 refused"
+wait_state fm in_sync 120
+same "after a suspended resync"
+
+log "removing the device mid-resync is clean"
+dmsetup message fm 0 offline || fail "offline refused"
+randw 2
+rate=$(($(dirty_of fm) * 64 / 8))
+[ $rate -ge 64 ] || rate=64
+dmsetup message fm 0 resync_rate $rate || fail "resync_rate refused"
+dmsetup message fm 0 resync || fail "resync refused"
+sleep 1
+[ "$(status_field fm 1)" = resyncing ] || fail "not resyncing: $(dmsetup status fm)"
+dmsetup remove fm || fail "remove mid-resync failed"
+# The table line's resync_rate 0 (default): the rest goes at full speed.
+dmsetup create fm --table "0 $S forkmirror $P $B $T rs $REG 1 no_auto_resync" ||
+	fail "create after remove failed"
+[ "$(status_field fm 1)" = tracking ] || fail "bits lost by the remove: $(dmsetup status fm)"
+dmsetup message fm 0 resync || fail "resync refused"
+wait_state fm in_sync 120
+same "after a resync interrupted by a remove"
+dmsetup remove fm || fail "remove failed"
+fm_unload
