@@ -61,6 +61,7 @@ demo: deps
 
 bench: deps
 	bash tests/run-demo.sh bench bench
+	bash tests/run-demo.sh bench bench-resync
 
 crash: deps
 	bash tests/run-crash.sh

@@ -148,6 +148,24 @@ struct fm_resync {
 };
 
 /**
+ * struct fm_probe - the periodic backup probe of one target (probe.c)
+ * @lock: guards every field but @work
+ * @suspended: the table is suspended (or not resumed yet): no probe
+ * @brought_back: the last probe brought the backup back, at @online_at
+ * @online_at: jiffies
+ * @interval: the current wait between probes, in seconds
+ * @work: the probe, on the module's I/O workqueue
+ */
+struct fm_probe {
+	spinlock_t lock;	/* see above */
+	bool suspended;
+	bool brought_back;
+	unsigned long online_at;
+	unsigned int interval;
+	struct delayed_work work;
+};
+
+/**
  * struct fm_target - one forkmirror target instance (one table's volume)
  * @ti: the dm target
  * @primary: the primary device; all reads go here
@@ -184,6 +202,10 @@ struct fm_resync {
  * @inflight: overlapping forks kept apart (its own lock)
  * @intent: the write-intent log (under @inflight's lock)
  * @resync: the resync (its own lock)
+ * @probe: the periodic backup probe (its own lock)
+ * @admin_offline: the backup is offline on purpose (offline message,
+ *	start_offline): not probed; WRITE_ONCE under @ctl_lock or in the
+ *	constructor, READ_ONCE
  *
  * Every field but the counters and the state is set in the constructor
  * and read-only afterwards, so the I/O path and status take no lock.
@@ -214,7 +236,16 @@ struct fm_target {
 	struct fm_inflight inflight;
 	struct fm_intent intent;
 	struct fm_resync resync;
+	struct fm_probe probe;
+	bool admin_offline;
 };
+
+/* Whether a resync starts without a resync request (no no_auto_resync). */
+static inline bool fm_auto_resync(const struct fm_target *fmt)
+{
+	return !fm_args_has(&fmt->args, FM_FEAT_NO_AUTO_RESYNC) &&
+	       !READ_ONCE(fmt->resync_paused);
+}
 
 /* Whether the table keeps write-intent marks (no no_intent_log). */
 static inline bool fm_intent_enabled(const struct fm_target *fmt)
@@ -312,19 +343,28 @@ void fm_backup_offline(struct fm_target *fmt, const char *why);
 int fm_mark_all(struct fm_target *fmt, const char *why);
 int fm_full_resync(struct fm_target *fmt);
 int fm_resync_request(struct fm_target *fmt);
-void fm_resync_restart(struct fm_target *fmt);
+void fm_resync_restart(struct fm_target *fmt, bool requested);
 
 /* resync.c */
 int fm_resync_module_init(void);
 void fm_resync_module_exit(void);
 void fm_resync_init(struct fm_target *fmt);
-void fm_resync_start(struct fm_target *fmt, unsigned long gen);
+void fm_resync_start(struct fm_target *fmt, unsigned long gen, bool requested);
+void fm_resync_rate_changed(struct fm_target *fmt);
 void fm_resync_stop(struct fm_target *fmt);
 bool fm_resync_running(struct fm_target *fmt);
 void fm_resync_progress(struct fm_target *fmt, u64 *done, u64 *total,
 			u32 *kib_s);
 void fm_resync_suspend(struct fm_target *fmt);
 bool fm_resync_resume(struct fm_target *fmt);
+
+/* probe.c */
+int fm_probe_backup(struct fm_target *fmt);
+void fm_probe_init(struct fm_target *fmt);
+void fm_probe_exit(struct fm_target *fmt);
+void fm_probe_arm(struct fm_target *fmt);
+void fm_probe_suspend(struct fm_target *fmt);
+void fm_probe_resume(struct fm_target *fmt);
 
 /* message.c */
 int fm_message(struct dm_target *ti, unsigned int argc, char **argv,

@@ -29,6 +29,8 @@ static int fm_msg_offline(struct fm_target *fmt, char **args, const char *dev)
 {
 	/* Not while a resync brings the backup online (ctl_lock). */
 	mutex_lock(&fmt->ctl_lock);
+	/* On purpose: not probed until a resync request. */
+	WRITE_ONCE(fmt->admin_offline, true);
 	fm_backup_offline(fmt, "offline message");
 	mutex_unlock(&fmt->ctl_lock);
 	return 0;
@@ -56,6 +58,7 @@ static int fm_msg_resync_rate(struct fm_target *fmt, char **args,
 		return -EINVAL;
 	}
 	WRITE_ONCE(fmt->resync_rate, rate);
+	fm_resync_rate_changed(fmt);
 	return 0;
 }
 

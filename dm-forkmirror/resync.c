@@ -25,7 +25,8 @@
  *      stayed online since the resync began (offline_gen): while it is
  *      offline a write goes to the primary alone, without the buckets, and
  *      may have been missed by the copy;
- *   7. unlocks the runs.
+ *   7. unlocks the runs, and writes the clears to the store (a resync
+ *      after a crash starts where this one was).
  *
  * So a bit is cleared only after its copy is durable on the backup, the
  * primary was flushed after the region's last write, and no write touched
@@ -252,19 +253,38 @@ static struct page **fm_resync_alloc_pages(void)
 	return pages;
 }
 
-/* Stop the resync from its own work item: state, flags, log. */
-static void fm_resync_end(struct fm_target *fmt, int err, const char *why)
+/*
+ * The resync is over: @active and the state change in one state_lock
+ * section (rs->lock nests inside it), so that a resync starting meanwhile
+ * never sees one without the other. Caller holds state_lock.
+ */
+static enum fm_state fm_resync_finish_locked(struct fm_target *fmt,
+					     enum fm_state to)
 {
 	struct fm_resync *rs = &fmt->resync;
-	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
+	enum fm_state from = fmt->state;
 
 	spin_lock_irq(&rs->lock);
 	rs->active = false;
 	rs->kib_s = 0;
 	spin_unlock_irq(&rs->lock);
+	if (from == FM_STATE_RESYNCING)
+		WRITE_ONCE(fmt->state, to);
+	return from;
+}
+
+/* Stop the resync from its own work item: state, flags, log. */
+static void fm_resync_end(struct fm_target *fmt, int err, const char *why)
+{
+	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
+	enum fm_state from;
+
 	if (err)
 		DMERR_LIMIT("%s: resync stopped: %s (%d)", dev, why, err);
-	fm_state_move(fmt, BIT(FM_STATE_RESYNCING), FM_STATE_TRACKING, why);
+	mutex_lock(&fmt->state_lock);
+	from = fm_resync_finish_locked(fmt, FM_STATE_TRACKING);
+	mutex_unlock(&fmt->state_lock);
+	fm_state_announce(fmt, from, READ_ONCE(fmt->state), why);
 }
 
 /*
@@ -276,6 +296,7 @@ static void fm_resync_end(struct fm_target *fmt, int err, const char *why)
 static bool fm_resync_pass_end(struct fm_target *fmt, unsigned long gen)
 {
 	struct fm_resync *rs = &fmt->resync;
+	bool cleared_flag = false, full;
 	enum fm_state from;
 	u64 waiting;
 	int r;
@@ -295,6 +316,7 @@ static bool fm_resync_pass_end(struct fm_target *fmt, unsigned long gen)
 			fm_resync_end(fmt, r, "cannot clear the full-resync flag");
 			return false;
 		}
+		cleared_flag = true;
 	}
 	mutex_lock(&fmt->state_lock);
 	if (fmt->offline_gen != gen || !fmt->backup_online) {
@@ -304,7 +326,13 @@ static bool fm_resync_pass_end(struct fm_target *fmt, unsigned long gen)
 	}
 	waiting = fm_intent_waiting(fmt);
 	if (waiting) {
+		full = READ_ONCE(fmt->full_resync_needed);
 		mutex_unlock(&fmt->state_lock);
+		/* A full_resync came after the flag was cleared: set it again. */
+		if (full && cleared_flag &&
+		    fm_tracker_set_flags(fmt->vol, FM_SLOT_FULL_RESYNC, 0))
+			DMWARN_LIMIT("%s: cannot set the full-resync flag again",
+				     dm_device_name(dm_table_get_md(fmt->ti->table)));
 		spin_lock_irq(&rs->lock);
 		rs->cursor = 0;
 		rs->done = 0;
@@ -314,13 +342,7 @@ static bool fm_resync_pass_end(struct fm_target *fmt, unsigned long gen)
 		return true;
 	}
 	WRITE_ONCE(fmt->full_resync_needed, false);
-	from = fmt->state;
-	if (from == FM_STATE_RESYNCING)
-		WRITE_ONCE(fmt->state, FM_STATE_IN_SYNC);
-	spin_lock_irq(&rs->lock);
-	rs->active = false;
-	rs->kib_s = 0;
-	spin_unlock_irq(&rs->lock);
+	from = fm_resync_finish_locked(fmt, FM_STATE_IN_SYNC);
 	mutex_unlock(&fmt->state_lock);
 	fm_state_announce(fmt, from, READ_ONCE(fmt->state),
 			  "resync complete: no region waits for a copy");
@@ -348,7 +370,8 @@ static unsigned long fm_resync_throttle(struct fm_target *fmt, u64 *max_sectors)
 	if (rate) {
 		/* A quarter second's worth: rate KiB/s is rate / 2 sectors in 250 ms. */
 		*max_sectors = clamp_t(u64, rate / 2, 1, FM_RESYNC_BATCH_SECTORS);
-		allowed_ns = div_u64(rs->rate_bytes * NSEC_PER_SEC, (u64)rate * 1024);
+		allowed_ns = mul_u64_u64_div_u64(rs->rate_bytes, NSEC_PER_SEC,
+						 (u64)rate * 1024);
 		elapsed = ktime_to_ns(ktime_sub(ktime_get(), rs->rate_t0));
 		if (allowed_ns > elapsed)
 			delay = max(1UL, nsecs_to_jiffies(allowed_ns - elapsed));
@@ -371,7 +394,9 @@ static void fm_resync_account(struct fm_target *fmt, struct fm_resync_batch *b)
 	rs->run_bytes += bytes;
 	ns = ktime_to_ns(ktime_sub(ktime_get(), rs->run_t0));
 	if (ns >= NSEC_PER_SEC / 10)
-		rs->kib_s = div64_u64(rs->run_bytes * (NSEC_PER_SEC / 1024), ns);
+		rs->kib_s = min_t(u64, U32_MAX,
+				  mul_u64_u64_div_u64(rs->run_bytes,
+						      NSEC_PER_SEC, ns) >> 10);
 	spin_unlock_irq(&rs->lock);
 }
 
@@ -390,6 +415,11 @@ static void fm_resync_worker(struct work_struct *work)
 
 	spin_lock_irq(&rs->lock);
 	gen = rs->gen;
+	if (!rs->active) {
+		/* fm_resync_stop() ended it already. */
+		spin_unlock_irq(&rs->lock);
+		return;
+	}
 	if (rs->stop) {
 		spin_unlock_irq(&rs->lock);
 		fm_resync_end(fmt, 0, "resync stopped");
@@ -427,10 +457,11 @@ static void fm_resync_worker(struct work_struct *work)
 
 	backup_failed = false;
 	r = blkdev_issue_flush(fmt->primary->bdev);
-	if (!r)
-		r = fm_resync_copy(fmt, b, pages, &backup_failed);
+	if (r)
+		/* Writes the primary completed may be lost (intent.c). */
+		fm_intent_primary_lost(fmt, "primary flush failed during resync");
 	else
-		r = -EIO;
+		r = fm_resync_copy(fmt, b, pages, &backup_failed);
 	if (!r) {
 		r = blkdev_issue_flush(fmt->backup->bdev);
 		backup_failed = r;
@@ -444,6 +475,14 @@ static void fm_resync_worker(struct work_struct *work)
 
 	if (r == -EAGAIN) {
 		fm_resync_end(fmt, -EIO, "the backup went offline");
+		return;
+	}
+	/*
+	 * The clears to the store now, so that a resync after a crash starts
+	 * where this one was (a lost clear only means a copy made again).
+	 */
+	if (!r && fm_tracker_flush(fmt->vol)) {
+		fm_resync_end(fmt, -EIO, "cannot write the tracker store");
 		return;
 	}
 	if (r && backup_failed) {
@@ -468,20 +507,27 @@ static void fm_resync_worker(struct work_struct *work)
  * @fmt: the target
  * @gen: fmt->offline_gen with the backup online, the tracked writes
  *	completed (fm_backup_online())
+ * @requested: a resync request (message, sysfs, the probe), not an
+ *	automatic start, which pause_resync holds back
  *
- * Nothing happens if a resync runs already or the table is suspended.
- * The state goes to resyncing.
+ * Nothing happens if a resync runs already. While the table is
+ * suspended, the resync starts at resume. The state goes to resyncing.
  *
- * Context: process context.
+ * Context: process context (takes state_lock).
  */
-void fm_resync_start(struct fm_target *fmt, unsigned long gen)
+void fm_resync_start(struct fm_target *fmt, unsigned long gen, bool requested)
 {
 	struct fm_resync *rs = &fmt->resync;
 	u64 waiting = fm_intent_waiting(fmt);
+	enum fm_state from;
 	bool start = false;
 
+	mutex_lock(&fmt->state_lock);
+	from = fmt->state;
 	spin_lock_irq(&rs->lock);
-	if (!rs->active && !rs->suspended) {
+	if (rs->suspended) {
+		rs->was_active = true;
+	} else if (!rs->active && (requested || !READ_ONCE(fmt->resync_paused))) {
 		rs->active = true;
 		rs->stop = false;
 		rs->gen = gen;
@@ -496,10 +542,12 @@ void fm_resync_start(struct fm_target *fmt, unsigned long gen)
 		start = true;
 	}
 	spin_unlock_irq(&rs->lock);
+	if (start && (from == FM_STATE_TRACKING || from == FM_STATE_FAILED))
+		WRITE_ONCE(fmt->state, FM_STATE_RESYNCING);
+	mutex_unlock(&fmt->state_lock);
 	if (!start)
 		return;
-	fm_state_move(fmt, BIT(FM_STATE_TRACKING) | BIT(FM_STATE_FAILED),
-		      FM_STATE_RESYNCING, "resync started");
+	fm_state_announce(fmt, from, READ_ONCE(fmt->state), "resync started");
 	queue_delayed_work(fm_resync_wq, &rs->work, 0);
 }
 
@@ -510,25 +558,36 @@ void fm_resync_start(struct fm_target *fmt, unsigned long gen)
  * A running resync stops after its current batch (the regions copied so
  * far stay cleared, the others marked) and the state goes to tracking.
  *
- * Context: process context, sleeps.
+ * Context: process context, sleeps (takes state_lock).
  */
 void fm_resync_stop(struct fm_target *fmt)
 {
 	struct fm_resync *rs = &fmt->resync;
-	bool active;
+	enum fm_state from;
 
 	spin_lock_irq(&rs->lock);
 	rs->stop = true;
 	spin_unlock_irq(&rs->lock);
 	cancel_delayed_work_sync(&rs->work);
-	spin_lock_irq(&rs->lock);
-	active = rs->active;
-	rs->active = false;
-	rs->kib_s = 0;
-	spin_unlock_irq(&rs->lock);
-	if (active)
-		fm_state_move(fmt, BIT(FM_STATE_RESYNCING), FM_STATE_TRACKING,
-			      "resync stopped");
+	mutex_lock(&fmt->state_lock);
+	from = fm_resync_finish_locked(fmt, FM_STATE_TRACKING);
+	mutex_unlock(&fmt->state_lock);
+	fm_state_announce(fmt, from, READ_ONCE(fmt->state), "resync stopped");
+}
+
+/**
+ * fm_resync_rate_changed() - resync_rate changed: apply it now
+ * @fmt: the target
+ *
+ * A batch waiting for the old rate runs at once; it computes its wait
+ * again from the new one.
+ *
+ * Context: any but hard irq.
+ */
+void fm_resync_rate_changed(struct fm_target *fmt)
+{
+	if (fm_resync_running(fmt))
+		mod_delayed_work(fm_resync_wq, &fmt->resync.work, 0);
 }
 
 /**

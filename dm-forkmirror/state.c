@@ -260,6 +260,7 @@ void fm_backup_offline(struct fm_target *fmt, const char *why)
 	if (from == to)
 		DMWARN("%s: backup offline: %s", dev, why);
 	fm_state_announce(fmt, from, to, why);
+	fm_probe_arm(fmt);
 }
 
 /**
@@ -281,36 +282,13 @@ int fm_full_resync(struct fm_target *fmt)
 
 	mutex_lock(&fmt->ctl_lock);
 	r = fm_mark_all(fmt, "full_resync: every region waits for a copy");
+	/* Copying starts at once, unless no_auto_resync (BRIEF.md). */
+	if (!r && fm_auto_resync(fmt))
+		fm_resync_restart(fmt, false);
 	mutex_unlock(&fmt->ctl_lock);
 	if (r)
 		DMERR_LIMIT("%s: full_resync: cannot mark the volume in the tracker store: %d",
 			    dev, r);
-	return r;
-}
-
-/*
- * Does the backup answer? One logical block read from its start (a read
- * changes nothing on it) and a flush. An empty flush alone proves little:
- * dm completes one to a target that takes none (dm-error) at once.
- */
-static int fm_probe_backup(struct fm_target *fmt)
-{
-	struct block_device *bdev = fmt->backup->bdev;
-	struct page *page;
-	struct bio *bio;
-	int r;
-
-	page = alloc_page(GFP_NOIO);
-	if (!page)
-		return -ENOMEM;
-	bio = bio_alloc(bdev, 1, REQ_OP_READ, GFP_NOIO);
-	bio->bi_iter.bi_sector = 0;
-	__bio_add_page(bio, page, bdev_logical_block_size(bdev), 0);
-	r = submit_bio_wait(bio);
-	bio_put(bio);
-	__free_page(page);
-	if (!r)
-		r = blkdev_issue_flush(bdev);
 	return r;
 }
 
@@ -358,13 +336,14 @@ static int fm_backup_online(struct fm_target *fmt, unsigned long gen)
 		goto offline_again;
 	}
 	WRITE_ONCE(fmt->offline_since, 0);
+	WRITE_ONCE(fmt->admin_offline, false);
 	if (r) {
 		mutex_unlock(&fmt->state_lock);
 		return r;
 	}
 	if (fm_intent_waiting(fmt)) {
 		mutex_unlock(&fmt->state_lock);
-		fm_resync_start(fmt, gen);
+		fm_resync_start(fmt, gen, true);
 		return 0;
 	}
 	WRITE_ONCE(fmt->full_resync_needed, false);
@@ -381,15 +360,18 @@ offline_again:
 }
 
 /**
- * fm_resync_restart() - start again a resync a suspend stopped
- * @fmt: the target, just resumed
+ * fm_resync_restart() - start a resync with the backup online
+ * @fmt: the target (just resumed, or after full_resync)
+ * @requested: a resync request, or a resync a suspend stopped; not an
+ *	automatic start (pause_resync holds those back)
  *
- * Only when the backup is online: one that went offline meanwhile waits
- * for a resync request.
+ * Only when the backup is online and regions wait for a copy: an offline
+ * backup waits for a resync request. Tracked writes left from the last
+ * offline period are waited for first.
  *
- * Context: process context (resume).
+ * Context: process context, may sleep.
  */
-void fm_resync_restart(struct fm_target *fmt)
+void fm_resync_restart(struct fm_target *fmt, bool requested)
 {
 	unsigned long gen;
 	bool online;
@@ -398,8 +380,11 @@ void fm_resync_restart(struct fm_target *fmt)
 	gen = fmt->offline_gen;
 	online = fmt->backup_online;
 	mutex_unlock(&fmt->state_lock);
-	if (online && fm_intent_waiting(fmt))
-		fm_resync_start(fmt, gen);
+	if (!online || !fm_intent_waiting(fmt))
+		return;
+	wait_var_event(&fmt->tracking_writes,
+		       !atomic_read(&fmt->tracking_writes));
+	fm_resync_start(fmt, gen, requested);
 }
 
 /**
@@ -431,13 +416,13 @@ int fm_resync_request(struct fm_target *fmt)
 	online = fmt->backup_online;
 	in_sync = fmt->state == FM_STATE_IN_SYNC && online;
 	mutex_unlock(&fmt->state_lock);
-	if (in_sync || fm_resync_running(fmt))
+	if (in_sync || (online && fm_resync_running(fmt)))
 		goto out;
+	/* A resync whose backup went offline: it stops at its next batch. */
+	if (!online)
+		fm_resync_stop(fmt);
 	if (online && fm_intent_waiting(fmt)) {
-		/* No tracked write is left from the last offline period. */
-		wait_var_event(&fmt->tracking_writes,
-			       !atomic_read(&fmt->tracking_writes));
-		fm_resync_start(fmt, gen);
+		fm_resync_restart(fmt, true);
 		goto out;
 	}
 	r = fm_probe_backup(fmt);

@@ -205,6 +205,8 @@ static int fm_initial_state(struct fm_target *fmt, const char **error)
 
 	fm_tracker_get_info(fmt->vol, &info);
 	fmt->resync_rate = fmt->args.resync_rate;
+	/* Offline on purpose: no periodic probe (probe.c). */
+	fmt->admin_offline = fm_args_has(&fmt->args, FM_FEAT_START_OFFLINE);
 	if (!info.offline_since &&
 	    fm_args_has(&fmt->args, FM_FEAT_START_OFFLINE)) {
 		r = fm_tracker_set_offline_since(fmt->vol,
@@ -240,6 +242,7 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	atomic_set(&fmt->tracking_writes, 0);
 	fm_inflight_init(&fmt->inflight);
 	fm_resync_init(fmt);
+	fm_probe_init(fmt);
 	atomic64_set(&fmt->backup_errors, 0);
 	atomic64_set(&fmt->primary_errors, 0);
 
@@ -302,6 +305,7 @@ static void fm_dtr(struct dm_target *ti)
 {
 	struct fm_target *fmt = ti->private;
 
+	fm_probe_exit(fmt);
 	fm_resync_stop(fmt);
 	fm_inflight_exit(&fmt->inflight);
 	fm_tracker_deactivate(fmt->vol, fmt);
@@ -427,6 +431,7 @@ static int fm_preresume(struct dm_target *ti)
 /* Suspended, no write in flight: clear every intent mark (intent.c). */
 static void fm_postsuspend(struct dm_target *ti)
 {
+	fm_probe_suspend(ti->private);
 	fm_resync_suspend(ti->private);
 	fm_intent_suspend(ti->private);
 }
@@ -436,8 +441,16 @@ static void fm_resume(struct dm_target *ti)
 	struct fm_target *fmt = ti->private;
 
 	fm_intent_resume(fmt);
+	/*
+	 * A resync the suspend stopped starts again; so does one for the
+	 * regions a table finds waiting for a copy (after a crash, a reload
+	 * or a full_resync under no_auto_resync), unless no_auto_resync.
+	 */
 	if (fm_resync_resume(fmt))
-		fm_resync_restart(fmt);
+		fm_resync_restart(fmt, true);
+	else if (fm_auto_resync(fmt))
+		fm_resync_restart(fmt, false);
+	fm_probe_resume(fmt);
 }
 
 /*

@@ -6,7 +6,9 @@
 # table and compares primary and backup region by region (fm-regcheck):
 # every region where they differ must be marked. The marked count is
 # reported against the queue depth. After the no_intent_log kill, the
-# whole volume is marked and status says a full resync is needed.
+# whole volume is marked and status says a full resync is needed. Then a
+# resync makes the devices identical (BRIEF.md, invariant 4: reload, let
+# the resync finish, backup == primary).
 #
 # The store is on pmem (DAX) for the first two modes and on a virtio disk
 # (the bufio backend) for the last two. Each kill comes 1.5 to 4.5 s into
@@ -26,14 +28,22 @@ P=$PRIMARY B=$BACKUP
 S=$((64 * 2048))
 QD=32
 
-# table MODE: the volume's table line in MODE.
+# table MODE [FEATURE...]: the volume's table line in MODE, with the
+# features of MODE and FEATURE... .
 table() {
-	case $1 in
-	serial) echo "0 $S forkmirror $P $B /dev/pmem0 serial 8" ;;
-	parallel) echo "0 $S forkmirror $P $B /dev/pmem0 parallel 8 2 fork_mode parallel" ;;
-	tracking) echo "0 $S forkmirror $P $B $META tracking 8 1 start_offline" ;;
-	nolog) echo "0 $S forkmirror $P $B $META nolog 8 1 no_intent_log" ;;
+	m=$1
+	shift
+	case $m in
+	serial) set -- "$@" ;;
+	parallel) set -- fork_mode parallel "$@" ;;
+	tracking) set -- start_offline "$@" ;;
+	nolog) set -- no_intent_log "$@" ;;
 	esac
+	if [ $# -gt 0 ]; then
+		echo "0 $S forkmirror $P $B $(store_of "$m") $m 8 $# $*"
+	else
+		echo "0 $S forkmirror $P $B $(store_of "$m") $m 8"
+	fi
 }
 
 # store_of MODE: the store device of MODE's volume.
@@ -62,10 +72,13 @@ crash() {
 	fail "$1: not killed"
 }
 
-# check MODE: after the kill, every differing region is marked.
+# check MODE: after the kill, every differing region is marked; then the
+# resync (held back by no_auto_resync while the regions are compared)
+# makes the devices identical.
 check() {
-	dmsetup create fm --table "$(table "$1") " ||
-		fail "$1: reload after the crash failed"
+	t=$(table "$1" no_auto_resync)
+	dmsetup create fm --table "$t" ||
+		fail "$1: reload after the crash failed ($t)"
 	st=$(dmsetup status fm)
 	vol=$1
 	SYS=/sys/fs/forkmirror/$(devnum "$(store_of "$1")")
@@ -86,6 +99,10 @@ check() {
 		[ "$(status_field fm 1)" = tracking ] || fail "$1: not tracking: $st"
 		;;
 	esac
+	dmsetup message fm 0 resync || fail "$1: resync refused"
+	wait_state fm in_sync 120
+	blocks_equal "$P" "$B" $((S * 512)) || fail "$1: primary and backup differ after the resync"
+	log "$1: resync done, primary == backup"
 	dmsetup remove fm || fail "$1: remove failed"
 }
 

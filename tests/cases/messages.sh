@@ -97,6 +97,10 @@ kill $upid
 	fail "not one uevent per state change: $(cat /tmp/uevents)"
 
 log "full_resync: every region marked before it returns, writes still forked"
+# Copying would start at once otherwise (resync-auto tests that).
+dmsetup reload fm --table "0 $S forkmirror $P $B $T msg 8 1 no_auto_resync" ||
+	fail "reload with no_auto_resync failed"
+dmsetup resume fm || fail "resume failed"
 dmsetup message fm 0 full_resync || fail "full_resync refused"
 st=$(dmsetup status fm)
 echo "$st" | grep -qE "^0 $S forkmirror tracking $TOTAL/$TOTAL 0/0 0 0 0 - 1\$" ||

@@ -113,7 +113,7 @@ while [ $k -le $CUTS ]; do
 		# Nothing of the store durable yet: the table would format it.
 		log "cut$k: store not yet durable"
 	fi
-	dmsetup create chk --table "0 $DS forkmirror $lp $lb $lm pl 8" ||
+	dmsetup create chk --table "0 $DS forkmirror $lp $lb $lm pl 8 1 no_auto_resync" ||
 		fail "cut$k: the replayed store is refused"
 	SYS=/sys/fs/forkmirror/$(devnum "$lm")
 	out=$(fm-regcheck "$lp" "$lb" "$SYS/volumes/pl/log") ||

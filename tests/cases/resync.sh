@@ -32,17 +32,6 @@ randw() {
 		>/tmp/fio.out 2>&1 || { cat /tmp/fio.out; fail "fio failed"; }
 }
 
-# wait_state NAME STATE SECONDS
-wait_state() {
-	i=0
-	while [ "$(status_field "$1" 1)" != "$2" ]; do
-		[ $i -ge $(($3 * 10)) ] &&
-			fail "$1 not $2 within $3 s: $(dmsetup status "$1")"
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
 same() {
 	blocks_equal "$P" "$B" "$BYTES" || fail "primary and backup differ: $1"
 }

@@ -18,7 +18,7 @@ modprobe fm_mark_test || fail "modprobe fm_mark_test failed"
 
 # check_m: volume m (regions 3..7 and 40000 of 40001 marked) as expected.
 check_m() {
-	dmsetup create fmm --table "0 320008 forkmirror $PRIMARY $BACKUP $T m 8" ||
+	dmsetup create fmm --table "0 320008 forkmirror $PRIMARY $BACKUP $T m 8 1 no_auto_resync" ||
 		fail "volume m refused"
 	sysval backend dax
 	[ "$(status_field fmm 2)" = 6/40001 ] || fail "m: status $(dmsetup status fmm)"
@@ -34,9 +34,9 @@ case $PHASE in
 	# Region 40000 is in the second bitmap block.
 	mark m 8 320008 40000 1 || fail "mark in the second block failed"
 	check_m
-	dmsetup create fmm --table "0 320008 forkmirror $PRIMARY $BACKUP $T m 8" ||
+	dmsetup create fmm --table "0 320008 forkmirror $PRIMARY $BACKUP $T m 8 1 no_auto_resync" ||
 		fail "volume m refused"
-	dmsetup reload fmm --table "0 320008 forkmirror $PRIMARY $BACKUP $T m 8 1 no_auto_resync" ||
+	dmsetup reload fmm --table "0 320008 forkmirror $PRIMARY $BACKUP $T m 8 3 no_auto_resync resync_rate 100" ||
 		fail "reload failed"
 	dmsetup resume fmm || fail "resume failed"
 	sysval volumes/m/dirty_regions 6

@@ -19,9 +19,10 @@ fm_load
 modprobe fm_mark_test || fail "modprobe fm_mark_test failed"
 [ -d /sys/kernel/debug/fm_mark_test ] || mount -t debugfs debugfs /sys/kernel/debug
 
-# table LEN: the table line of volume r at LEN sectors, 8-sector regions.
+# table LEN: the table line of volume r at LEN sectors, 8-sector regions;
+# no resync copies the marked regions the case checks.
 table() {
-echo "0 $1 forkmirror $P $B $T r 8"
+echo "0 $1 forkmirror $P $B $T r 8 1 no_auto_resync"
 }
 
 # log_size VOLUME: bytes in the volume's log file.

@@ -21,7 +21,7 @@ modprobe fm_mark_test || fail "modprobe fm_mark_test failed"
 
 # Check the marked volume m: 5 regions from 3 of 125, all in byte 0.
 check_m() {
-	dmsetup create fmm --table "0 1000 forkmirror $SPARE $B $T m 8" ||
+	dmsetup create fmm --table "0 1000 forkmirror $SPARE $B $T m 8 1 no_auto_resync" ||
 		fail "volume m refused"
 	[ "$(status_field fmm 2)" = 5/125 ] || fail "m: status $(dmsetup status fmm)"
 	sysval volumes/m/dirty_regions 5

@@ -120,6 +120,18 @@ wait_no_marks() {
 	echo "$t"
 }
 
+# wait_state NAME STATE SECONDS: wait until the forkmirror device NAME is
+# in STATE, at most SECONDS, or fail.
+wait_state() {
+	i=0
+	while [ "$(status_field "$1" 1)" != "$2" ]; do
+		[ $i -ge $(($3 * 10)) ] &&
+			fail "$1 not $2 within $3 s: $(dmsetup status "$1")"
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # swap_table NAME TABLE: replace the table of dm device NAME (a leg under
 # a forkmirror device, to make it fail).
 swap_table() {

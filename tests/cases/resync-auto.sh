@@ -1,0 +1,111 @@
+#!/bin/sh
+# What starts a resync without a resync request (unless no_auto_resync):
+#  - full_resync: copying starts at once;
+#  - a table that finds regions waiting for a copy with the backup online
+#    (here after a full_resync under no_auto_resync) resyncs on resume;
+#  - a backup that failed by itself is probed periodically and brought
+#    back, with a resync, once it answers; a table that finds the backup
+#    offline in its slot probes it too;
+#  - a backup that keeps failing is probed less and less often (5 s, then
+#    10, then 20: at most four probes in 36 s);
+#  - a backup taken offline with the offline message is never probed, nor
+#    any under no_auto_resync.
+#@ timeout: 360
+. /tests/lib/guest-lib.sh
+. /tests/lib/fm-lib.sh
+
+fm_load
+P=$PRIMARY T=$META
+fm_wipe "$P" "$BACKUP" "$T"
+REG=128				# 64 KiB regions
+S=$((32 * 2048))		# 32 MiB: 512 regions
+BYTES=$((S * 512))
+dmsetup create bk --table "0 $S linear $BACKUP 0" || fail "backup linear failed"
+B=/dev/mapper/bk
+TABLE="0 $S forkmirror $P $B $T ra $REG"
+
+same() {
+	blocks_equal "$P" "$B" "$BYTES" || fail "primary and backup differ: $1"
+}
+
+# fail_backup: the backup fails a write by itself: tracking.
+fail_backup() {
+	swap_table bk "0 $S error"
+	dd if=/dev/urandom of=/dev/mapper/fm bs=64k count=16 seek=$1 oflag=direct \
+		2>/dev/null || fail "write with the backup failing failed"
+	[ "$(status_field fm 1)" = tracking ] || fail "backup error: not tracking: $(dmsetup status fm)"
+}
+
+log "full_resync: copying starts at once"
+dmsetup create fm --table "$TABLE" || fail "create failed"
+dmsetup message fm 0 full_resync || fail "full_resync refused"
+case $(status_field fm 1) in
+resyncing | in_sync) ;;
+*) fail "full_resync did not start copying: $(dmsetup status fm)" ;;
+esac
+wait_state fm in_sync 60
+same "after full_resync"
+
+log "a reload that finds regions waiting for a copy resyncs on resume"
+dmsetup reload fm --table "$TABLE 1 no_auto_resync" || fail "reload failed"
+dmsetup resume fm || fail "resume failed"
+dmsetup message fm 0 full_resync || fail "full_resync refused"
+[ "$(status_field fm 1)" = tracking ] || fail "no_auto_resync: $(dmsetup status fm)"
+dmsetup reload fm --table "$TABLE" || fail "reload failed"
+dmsetup resume fm || fail "resume failed"
+case $(status_field fm 1) in
+resyncing | in_sync) ;;
+*) fail "the reload did not start a resync: $(dmsetup status fm)" ;;
+esac
+wait_state fm in_sync 60
+same "after the reload's resync"
+
+log "a backup that failed and answers again is brought back by the probe"
+fail_backup 0
+swap_table bk "0 $S linear $BACKUP 0"
+wait_state fm in_sync 30
+same "after the probe's resync"
+dmesg | grep -q "resyncing -> in_sync" || fail "no resync seen"
+
+log "a table finding the backup offline in its slot probes it"
+fail_backup 32
+dmsetup remove fm || fail "remove failed"
+swap_table bk "0 $S linear $BACKUP 0"
+dmsetup create fm --table "$TABLE" || fail "create after remove failed"
+[ "$(status_field fm 7)" != - ] || fail "offline_since lost: $(dmsetup status fm)"
+wait_state fm in_sync 30
+same "after the new table's probe"
+
+log "a backup that keeps failing: probes back off"
+before=$(dmesg | grep -c "backup probe: no answer")
+fail_backup 64
+sleep 36
+n=$(($(dmesg | grep -c "backup probe: no answer") - before))
+log "$n failed probes in 36 s"
+[ "$n" -ge 2 ] && [ "$n" -le 4 ] || fail "$n probes in 36 s, want 2 to 4 (5, 10, 20 s apart)"
+[ "$(status_field fm 1)" = tracking ] || fail "not tracking: $(dmsetup status fm)"
+swap_table bk "0 $S linear $BACKUP 0"
+dmsetup message fm 0 resync || fail "resync refused"
+wait_state fm in_sync 60
+same "after the back-off"
+
+log "offline on purpose, or no_auto_resync: never probed"
+dmsetup message fm 0 offline || fail "offline refused"
+dd if=/dev/urandom of=/dev/mapper/fm bs=64k count=4 oflag=direct 2>/dev/null ||
+	fail "tracked write failed"
+sleep 7
+[ "$(status_field fm 1)" = tracking ] || fail "an offline message was undone: $(dmsetup status fm)"
+dmsetup message fm 0 resync || fail "resync refused"
+wait_state fm in_sync 60
+dmsetup reload fm --table "$TABLE 1 no_auto_resync" || fail "reload failed"
+dmsetup resume fm || fail "resume failed"
+fail_backup 96
+swap_table bk "0 $S linear $BACKUP 0"
+sleep 7
+[ "$(status_field fm 1)" = tracking ] || fail "no_auto_resync: probed: $(dmsetup status fm)"
+dmsetup message fm 0 resync || fail "resync refused"
+wait_state fm in_sync 60
+same "at the end"
+dmsetup remove fm || fail "remove failed"
+dmsetup remove bk
+fm_unload
