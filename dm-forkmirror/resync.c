@@ -18,8 +18,9 @@
  *      wanting them are deferred, forks holding them are waited for);
  *   3. flushes the primary: every write to the regions completed before
  *      the lock, and a read may be served from the primary's cache;
- *   4. copies the runs through one buffer of FM_RESYNC_DEPTH bios of
- *      FM_RESYNC_BIO_SECTORS, all in flight at once;
+ *   4. copies the runs through a buffer of two halves of FM_RESYNC_DEPTH
+ *      bios of FM_RESYNC_BIO_SECTORS: reads into one half are in flight
+ *      with the writes from the other;
  *   5. flushes the backup: the copy is durable;
  *   6. clears the runs' bits, under the state lock, only if the backup
  *      stayed online since the resync began (offline_gen): while it is
@@ -60,9 +61,9 @@
 
 #define FM_RESYNC_WORKERS	4
 #define FM_RESYNC_BIO_SECTORS	512U	/* 256 KiB per bio */
-#define FM_RESYNC_DEPTH		4U	/* bios in flight: a 1 MiB buffer */
+#define FM_RESYNC_DEPTH		4U	/* bios per half of a 2 MiB buffer */
 #define FM_RESYNC_BIO_PAGES	(FM_RESYNC_BIO_SECTORS >> (PAGE_SHIFT - SECTOR_SHIFT))
-#define FM_RESYNC_BATCH_SECTORS	16384U	/* 8 MiB between two flushes */
+#define FM_RESYNC_BATCH_SECTORS	32768U	/* 16 MiB between two flushes */
 #define FM_RESYNC_BATCH_REGIONS	(FM_INFLIGHT_BUCKETS / 4)
 
 static struct workqueue_struct *fm_resync_wq;
@@ -85,81 +86,128 @@ static void fm_resync_endio(struct bio *bio)
 		complete(&rio->done);
 }
 
+/* Chunks of a batch: up to FM_RESYNC_DEPTH bios' worth. */
+struct fm_resync_chunks {
+	sector_t at[FM_RESYNC_DEPTH];
+	unsigned int len[FM_RESYNC_DEPTH];
+	unsigned int nr;
+};
+
+/* Where fm_resync_next_chunks() is in a batch. */
+struct fm_resync_cursor {
+	unsigned int ext;
+	sector_t next;		/* next sector of extent @ext, 0: its start */
+	bool started;
+};
+
 /*
- * Read (or write) @nr sectors at the sectors of @at, through @pages: up
- * to FM_RESYNC_DEPTH bios at once, FM_RESYNC_BIO_SECTORS each.
+ * Submit @c's bios (one per chunk) on @bdev, through half @half of the
+ * buffer; fm_resync_wait() waits for them.
  */
-static int fm_resync_rw(struct block_device *bdev, enum req_op op,
-			const sector_t *at, const unsigned int *len,
-			unsigned int nr, struct page **pages)
+static void fm_resync_submit(struct fm_resync_io *rio, struct block_device *bdev,
+			     enum req_op op, const struct fm_resync_chunks *c,
+			     struct page **pages, unsigned int half)
 {
-	struct fm_resync_io rio;
 	unsigned int i, p, bytes;
+	struct page **hp = pages + half * FM_RESYNC_DEPTH * FM_RESYNC_BIO_PAGES;
 	struct bio *bio;
 
-	atomic_set(&rio.pending, 1);
-	init_completion(&rio.done);
-	rio.status = BLK_STS_OK;
-	for (i = 0; i < nr; i++) {
+	atomic_set(&rio->pending, 1);
+	init_completion(&rio->done);
+	rio->status = BLK_STS_OK;
+	for (i = 0; i < c->nr; i++) {
 		bio = bio_alloc(bdev, FM_RESYNC_BIO_PAGES, op, GFP_NOIO);
-		bio->bi_iter.bi_sector = at[i];
+		bio->bi_iter.bi_sector = c->at[i];
 		bio->bi_end_io = fm_resync_endio;
-		bio->bi_private = &rio;
-		for (p = 0; p << (PAGE_SHIFT - SECTOR_SHIFT) < len[i]; p++) {
+		bio->bi_private = rio;
+		for (p = 0; p << (PAGE_SHIFT - SECTOR_SHIFT) < c->len[i]; p++) {
 			bytes = min_t(unsigned int, PAGE_SIZE,
-				      (len[i] << SECTOR_SHIFT) - (p << PAGE_SHIFT));
-			__bio_add_page(bio, pages[i * FM_RESYNC_BIO_PAGES + p],
+				      (c->len[i] << SECTOR_SHIFT) - (p << PAGE_SHIFT));
+			__bio_add_page(bio, hp[i * FM_RESYNC_BIO_PAGES + p],
 				       bytes, 0);
 		}
-		atomic_inc(&rio.pending);
+		atomic_inc(&rio->pending);
 		submit_bio(bio);
 	}
-	if (!atomic_dec_and_test(&rio.pending))
-		wait_for_completion_io(&rio.done);
-	return blk_status_to_errno(READ_ONCE(rio.status));
+}
+
+static int fm_resync_wait(struct fm_resync_io *rio)
+{
+	if (!atomic_dec_and_test(&rio->pending))
+		wait_for_completion_io(&rio->done);
+	return blk_status_to_errno(READ_ONCE(rio->status));
+}
+
+/* The next chunks of the batch's runs, in order; c->nr is 0 at the end. */
+static void fm_resync_next_chunks(struct fm_target *fmt,
+				  const struct fm_resync_batch *b,
+				  struct fm_resync_cursor *cur,
+				  struct fm_resync_chunks *c)
+{
+	sector_t end, nr_s;
+
+	c->nr = 0;
+	while (c->nr < FM_RESYNC_DEPTH && cur->ext < b->nr) {
+		fm_geom_region_span(&fmt->geom, b->ext[cur->ext].first +
+				    b->ext[cur->ext].count - 1, &end, &nr_s);
+		end += nr_s;
+		if (!cur->started) {
+			fm_geom_region_span(&fmt->geom, b->ext[cur->ext].first,
+					    &cur->next, &nr_s);
+			cur->started = true;
+		}
+		if (cur->next >= end) {
+			cur->ext++;
+			cur->started = false;
+			continue;
+		}
+		c->at[c->nr] = cur->next;
+		c->len[c->nr] = min_t(sector_t, end - cur->next,
+				      FM_RESYNC_BIO_SECTORS);
+		cur->next += c->len[c->nr];
+		c->nr++;
+	}
 }
 
 /*
- * Copy the batch's runs, primary to backup, FM_RESYNC_DEPTH bios at a
- * time. Returns 0, or -EIO with *@backup_failed saying which side failed.
+ * Copy the batch's runs, primary to backup, through a buffer of two
+ * halves: the reads into one half are in flight together with the writes
+ * from the other. Returns 0, or an errno with *@backup_failed saying
+ * which side failed.
  */
 static int fm_resync_copy(struct fm_target *fmt, struct fm_resync_batch *b,
 			  struct page **pages, bool *backup_failed)
 {
-	sector_t at[FM_RESYNC_DEPTH];
-	unsigned int len[FM_RESYNC_DEPTH];
-	sector_t s, end, nr_s;
-	unsigned int e, nr = 0;
-	int r;
+	struct fm_resync_chunks c[2];
+	struct fm_resync_cursor cur = { 0 };
+	struct fm_resync_io rd, wr;
+	unsigned int h = 0;
+	int r, rw;
 
-	for (e = 0; e < b->nr; e++) {
-		fm_geom_region_span(&fmt->geom, b->ext[e].first, &s, &nr_s);
-		fm_geom_region_span(&fmt->geom, b->ext[e].first +
-				    b->ext[e].count - 1, &end, &nr_s);
-		end += nr_s;
-		while (s < end) {
-			at[nr] = s;
-			len[nr] = min_t(sector_t, end - s, FM_RESYNC_BIO_SECTORS);
-			s += len[nr];
-			if (++nr < FM_RESYNC_DEPTH &&
-			    (s < end || e + 1 < b->nr))
-				continue;
-			r = fm_resync_rw(fmt->primary->bdev, REQ_OP_READ, at,
-					 len, nr, pages);
-			if (r) {
-				*backup_failed = false;
-				return r;
-			}
-			r = fm_resync_rw(fmt->backup->bdev, REQ_OP_WRITE, at,
-					 len, nr, pages);
-			if (r) {
-				*backup_failed = true;
-				return r;
-			}
-			nr = 0;
+	fm_resync_next_chunks(fmt, b, &cur, &c[0]);
+	if (!c[0].nr)
+		return 0;
+	fm_resync_submit(&rd, fmt->primary->bdev, REQ_OP_READ, &c[0], pages, 0);
+	r = fm_resync_wait(&rd);
+	while (!r) {
+		fm_resync_next_chunks(fmt, b, &cur, &c[!h]);
+		fm_resync_submit(&wr, fmt->backup->bdev, REQ_OP_WRITE, &c[h],
+				 pages, h);
+		if (c[!h].nr)
+			fm_resync_submit(&rd, fmt->primary->bdev, REQ_OP_READ,
+					 &c[!h], pages, !h);
+		rw = fm_resync_wait(&wr);
+		r = c[!h].nr ? fm_resync_wait(&rd) : 0;
+		if (rw) {
+			*backup_failed = true;
+			return rw;
 		}
+		if (!c[!h].nr)
+			return r;
+		h = !h;
 	}
-	return 0;
+	*backup_failed = false;
+	return r;
 }
 
 /*
@@ -229,7 +277,7 @@ static void fm_resync_free_pages(struct page **pages)
 {
 	unsigned int i;
 
-	for (i = 0; i < FM_RESYNC_DEPTH * FM_RESYNC_BIO_PAGES; i++)
+	for (i = 0; i < 2 * FM_RESYNC_DEPTH * FM_RESYNC_BIO_PAGES; i++)
 		if (pages[i])
 			__free_page(pages[i]);
 	kfree(pages);
@@ -237,7 +285,7 @@ static void fm_resync_free_pages(struct page **pages)
 
 static struct page **fm_resync_alloc_pages(void)
 {
-	unsigned int i, n = FM_RESYNC_DEPTH * FM_RESYNC_BIO_PAGES;
+	unsigned int i, n = 2 * FM_RESYNC_DEPTH * FM_RESYNC_BIO_PAGES;
 	struct page **pages;
 
 	pages = kcalloc(n, sizeof(*pages), GFP_NOIO);

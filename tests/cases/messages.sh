@@ -121,12 +121,7 @@ dmsetup resume fm || fail "resume failed"
 
 log "resync (through sysfs) copies every region: in_sync, identical"
 echo 1 >"$SYS/volumes/msg/resync" || fail "resync through sysfs refused"
-i=0
-while [ "$(status_field fm 1)" != in_sync ]; do
-	[ $i -lt 1800 ] || fail "full resync not done in 180 s: $(dmsetup status fm)"
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_state fm in_sync 180
 dmsetup status fm | grep -qE "^0 $S forkmirror in_sync [0-9]+/$TOTAL 0/0 0 0 0 - 0\$" ||
 	fail "after the full resync: $(dmsetup status fm)"
 blocks_equal "$P" "$B" || fail "primary and backup differ after the full resync"
@@ -171,12 +166,7 @@ timeout 60 dmsetup resume fm || fail "resume blocked behind the resync"
 dmsetup resume bk || fail "cannot resume the backup"
 wait $rpid
 [ "$(cat /tmp/resync.rc)" = 0 ] || fail "resync of a marked region failed"
-i=0
-while [ "$(status_field fm 1)" != in_sync ]; do
-	[ $i -lt 600 ] || fail "resync of one region not done in 60 s: $(dmsetup status fm)"
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_state fm in_sync 60
 st=$(dmsetup status fm)
 echo "$st" | grep -qE "^0 $S forkmirror in_sync 0/$TOTAL 0/0 0 0 0 - 0\$" ||
 	fail "after the resync: $st"

@@ -15,13 +15,7 @@
 . /tests/lib/fm-lib.sh
 
 fm_load
-P=$PRIMARY T=$META
-fm_wipe "$P" "$BACKUP" "$T"
-REG=128				# 64 KiB regions
-S=$((32 * 2048))		# 32 MiB: 512 regions
-BYTES=$((S * 512))
-dmsetup create bk --table "0 $S linear $BACKUP 0" || fail "backup linear failed"
-B=/dev/mapper/bk
+resync_setup 32			# 512 regions of 64 KiB
 TABLE="0 $S forkmirror $P $B $T ra $REG"
 
 same() {

@@ -13,14 +13,7 @@
 . /tests/lib/fm-lib.sh
 
 fm_load
-P=$PRIMARY T=$META
-fm_wipe "$P" "$BACKUP" "$T"
-REG=128				# 64 KiB regions
-S=$((64 * 2048))		# 64 MiB: 1024 regions
-TOTAL=$((S / REG))
-BYTES=$((S * 512))
-dmsetup create bk --table "0 $S linear $BACKUP 0" || fail "backup linear failed"
-B=/dev/mapper/bk
+resync_setup 64			# 1024 regions of 64 KiB
 
 # now: seconds since boot, hundredths.
 now() {

@@ -32,6 +32,14 @@ randw() {
 		>/tmp/fio.out 2>&1 || { cat /tmp/fio.out; fail "fio failed"; }
 }
 
+# slow_rate: a resync rate (KiB/s) that makes copying fm's dirty regions
+# last about 8 s, whatever the kernel's speed.
+slow_rate() {
+	r=$(($(dirty_of fm) * 64 / 8))
+	[ $r -ge 64 ] || r=64
+	echo $r
+}
+
 same() {
 	blocks_equal "$P" "$B" "$BYTES" || fail "primary and backup differ: $1"
 }
@@ -59,9 +67,7 @@ log "fio (with verify) writing through the device during a rate-limited resync"
 dmsetup message fm 0 offline || fail "offline refused"
 randw 3
 d=$(dirty_of fm)
-# A rate that makes the copy last about 8 s, whatever the kernel's speed.
-rate=$((d * 64 / 8))
-[ $rate -ge 64 ] || rate=64
+rate=$(slow_rate)
 dmsetup message fm 0 resync_rate $rate || fail "resync_rate refused"
 dmsetup message fm 0 resync || fail "resync refused"
 [ "$(status_field fm 1)" = resyncing ] || fail "not resyncing: $(dmsetup status fm)"
@@ -103,8 +109,7 @@ same "after full_resync"
 log "suspend stops the resync, resume starts it again"
 dmsetup message fm 0 offline || fail "offline refused"
 randw 3
-rate=$(($(dirty_of fm) * 64 / 8))
-[ $rate -ge 64 ] || rate=64
+rate=$(slow_rate)
 dmsetup message fm 0 resync_rate $rate || fail "resync_rate refused"
 dmsetup message fm 0 resync || fail "resync refused"
 sleep 1
@@ -127,8 +132,7 @@ same "after a suspended resync"
 log "removing the device mid-resync is clean"
 dmsetup message fm 0 offline || fail "offline refused"
 randw 2
-rate=$(($(dirty_of fm) * 64 / 8))
-[ $rate -ge 64 ] || rate=64
+rate=$(slow_rate)
 dmsetup message fm 0 resync_rate $rate || fail "resync_rate refused"
 dmsetup message fm 0 resync || fail "resync refused"
 sleep 1

@@ -132,6 +132,21 @@ wait_state() {
 	done
 }
 
+# resync_setup MIB: the devices of a resync case: $P the primary, $B a
+# dm-linear "bk" over the backup disk (to swap for dm-error), $T the
+# store, all wiped; a volume of MIB MiB ($S sectors, $BYTES bytes) in
+# 64 KiB regions ($REG sectors, $TOTAL regions).
+resync_setup() {
+	P=$PRIMARY T=$META
+	fm_wipe "$P" "$BACKUP" "$T"
+	REG=128
+	S=$(($1 * 2048))
+	TOTAL=$((S / REG))
+	BYTES=$((S * 512))
+	dmsetup create bk --table "0 $S linear $BACKUP 0" || fail "backup linear failed"
+	B=/dev/mapper/bk
+}
+
 # swap_table NAME TABLE: replace the table of dm device NAME (a leg under
 # a forkmirror device, to make it fail).
 swap_table() {
