@@ -421,6 +421,14 @@ static int fm_preresume(struct dm_target *ti)
 	if (!fmt->resumed) {
 		mutex_lock(&fmt->state_lock);
 		fm_state_from_tracker(fmt);
+		/*
+		 * A reload (the table it replaces still holds the slot) cannot
+		 * know why the backup it takes over offline went so: it is not
+		 * probed, a resync request brings it back. After a reboot, a
+		 * backup the slot says offline is probed (probe.c).
+		 */
+		if (fmt->offline_since && fm_tracker_shared(fmt->vol))
+			WRITE_ONCE(fmt->admin_offline, true);
 		mutex_unlock(&fmt->state_lock);
 		fmt->resumed = true;
 	}
