@@ -17,6 +17,7 @@
 
 #include <forkmirror/tracker.h>
 #include <forkmirror/bitmap.h>
+#include <forkmirror/pace.h>
 #include "args.h"
 
 #define DM_MSG_PREFIX "forkmirror"
@@ -116,7 +117,6 @@ struct fm_resync_batch {
  * @cursor: next region the pass looks at
  * @done: regions copied in this pass
  * @total: regions waiting when the pass began (grows if more are copied)
- * @passes: passes made, this one included
  * @rate_seen: the resync_rate @rate_t0 and @rate_bytes count for
  * @rate_t0: when counting for the rate limit began
  * @rate_bytes: bytes copied since @rate_t0
@@ -136,7 +136,6 @@ struct fm_resync {
 	u64 cursor;
 	u64 done;
 	u64 total;
-	u64 passes;
 	u32 rate_seen;
 	ktime_t rate_t0;
 	u64 rate_bytes;

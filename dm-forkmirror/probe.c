@@ -14,7 +14,8 @@
  * backup that fails again within FM_PROBE_FLAP_S of a probe bringing it
  * back is flapping: its next probe waits twice as long as the last one
  * did, instead of starting over, so a flapping backup costs a probe and a
- * short resync every few minutes at most, never a storm of them.
+ * short resync every few minutes at most, never a storm of them. The
+ * arithmetic is in include/forkmirror/pace.h.
  *
  * Locking: @lock guards struct fm_probe but @work. The probe work runs on
  * the module's I/O workqueue; it takes ctl_lock (fm_resync_request()).
@@ -24,10 +25,6 @@
 #include <linux/jiffies.h>
 
 #include "forkmirror.h"
-
-#define FM_PROBE_MIN_S	5U
-#define FM_PROBE_MAX_S	300U
-#define FM_PROBE_FLAP_S	60U
 
 /*
  * Does the backup answer? One logical block read from its start (a read
@@ -83,7 +80,7 @@ static void fm_probe_worker(struct work_struct *work)
 		pr->online_at = jiffies;
 		pr->brought_back = true;
 	} else if (fm_probe_wanted(fmt)) {
-		pr->interval = min(pr->interval * 2, FM_PROBE_MAX_S);
+		pr->interval = fm_probe_backoff(pr->interval);
 		next = pr->interval;
 		spin_unlock_irq(&pr->lock);
 		DMWARN_LIMIT("%s: backup probe: no answer (%d); next probe in %u s",
@@ -113,11 +110,10 @@ void fm_probe_arm(struct fm_target *fmt)
 		spin_unlock_irq(&pr->lock);
 		return;
 	}
-	if (pr->brought_back &&
-	    time_before(jiffies, pr->online_at + FM_PROBE_FLAP_S * HZ))
-		pr->interval = min(pr->interval * 2, FM_PROBE_MAX_S);
-	else
-		pr->interval = FM_PROBE_MIN_S;
+	pr->interval = fm_probe_first_wait(pr->interval,
+					   fm_probe_flapping(pr->brought_back,
+							     pr->online_at,
+							     jiffies, HZ));
 	pr->brought_back = false;
 	delay = pr->interval;
 	spin_unlock_irq(&pr->lock);

@@ -63,7 +63,6 @@
 #define FM_RESYNC_BIO_SECTORS	512U	/* 256 KiB per bio */
 #define FM_RESYNC_DEPTH		4U	/* bios per half of a 2 MiB buffer */
 #define FM_RESYNC_BIO_PAGES	(FM_RESYNC_BIO_SECTORS >> (PAGE_SHIFT - SECTOR_SHIFT))
-#define FM_RESYNC_BATCH_SECTORS	32768U	/* 16 MiB between two flushes */
 #define FM_RESYNC_BATCH_REGIONS	(FM_INFLIGHT_BUCKETS / 4)
 
 static struct workqueue_struct *fm_resync_wq;
@@ -385,7 +384,6 @@ static bool fm_resync_pass_end(struct fm_target *fmt, unsigned long gen)
 		rs->cursor = 0;
 		rs->done = 0;
 		rs->total = waiting;
-		rs->passes++;
 		spin_unlock_irq(&rs->lock);
 		return true;
 	}
@@ -405,27 +403,23 @@ static unsigned long fm_resync_throttle(struct fm_target *fmt, u64 *max_sectors)
 {
 	struct fm_resync *rs = &fmt->resync;
 	u32 rate = READ_ONCE(fmt->resync_rate);
-	u64 allowed_ns, elapsed;
-	unsigned long delay = 0;
+	u64 wait_ns;
 
-	*max_sectors = FM_RESYNC_BATCH_SECTORS;
+	*max_sectors = fm_pace_batch_sectors(rate);
 	spin_lock_irq(&rs->lock);
 	if (rate != rs->rate_seen) {
 		rs->rate_seen = rate;
 		rs->rate_t0 = ktime_get();
 		rs->rate_bytes = 0;
 	}
-	if (rate) {
-		/* A quarter second's worth: rate KiB/s is rate / 2 sectors in 250 ms. */
-		*max_sectors = clamp_t(u64, rate / 2, 1, FM_RESYNC_BATCH_SECTORS);
-		allowed_ns = mul_u64_u64_div_u64(rs->rate_bytes, NSEC_PER_SEC,
-						 (u64)rate * 1024);
-		elapsed = ktime_to_ns(ktime_sub(ktime_get(), rs->rate_t0));
-		if (allowed_ns > elapsed)
-			delay = max(1UL, nsecs_to_jiffies(allowed_ns - elapsed));
-	}
+	wait_ns = fm_pace_wait_ns(rate, rs->rate_bytes,
+				  ktime_to_ns(ktime_sub(ktime_get(), rs->rate_t0)));
 	spin_unlock_irq(&rs->lock);
-	return delay;
+	if (!wait_ns)
+		return 0;
+	/* A wait past a day means a rate too low to matter: a day it is. */
+	return max(1UL, nsecs_to_jiffies(min_t(u64, wait_ns,
+					       24ULL * 3600 * NSEC_PER_SEC)));
 }
 
 static void fm_resync_account(struct fm_target *fmt, struct fm_resync_batch *b)
@@ -441,10 +435,7 @@ static void fm_resync_account(struct fm_target *fmt, struct fm_resync_batch *b)
 	rs->rate_bytes += bytes;
 	rs->run_bytes += bytes;
 	ns = ktime_to_ns(ktime_sub(ktime_get(), rs->run_t0));
-	if (ns >= NSEC_PER_SEC / 10)
-		rs->kib_s = min_t(u64, U32_MAX,
-				  mul_u64_u64_div_u64(rs->run_bytes,
-						      NSEC_PER_SEC, ns) >> 10);
+	rs->kib_s = fm_pace_kib_s(rs->run_bytes, ns);
 	spin_unlock_irq(&rs->lock);
 }
 
@@ -582,7 +573,6 @@ void fm_resync_start(struct fm_target *fmt, unsigned long gen, bool requested)
 		rs->cursor = 0;
 		rs->done = 0;
 		rs->total = waiting;
-		rs->passes = 1;
 		rs->rate_seen = ~0U;
 		rs->run_t0 = ktime_get();
 		rs->run_bytes = 0;

@@ -19,6 +19,8 @@
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/jiffies.h>
+#include <linux/limits.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/crc32c.h>

@@ -6,6 +6,8 @@
 #  - a backup that failed by itself is probed periodically and brought
 #    back, with a resync, once it answers; a table that finds the backup
 #    offline in its slot probes it too;
+#  - a backup failing again within 60 s of a probe bringing it back is
+#    flapping: its probe waits twice as long as the last one (10 s);
 #  - a backup that keeps failing is probed less and less often (5 s, then
 #    10, then 20: at most four probes in 36 s);
 #  - a backup taken offline with the offline message is never probed, nor
@@ -60,6 +62,16 @@ swap_table bk "0 $S linear $BACKUP 0"
 wait_state fm in_sync 30
 same "after the probe's resync"
 dmesg | grep -q "resyncing -> in_sync" || fail "no resync seen"
+
+log "failing again within 60 s of the probe's success: flapping, the wait doubles"
+fail_backup 16
+t0=$(date +%s)
+swap_table bk "0 $S linear $BACKUP 0"
+wait_state fm in_sync 60
+t=$(($(date +%s) - t0))
+log "brought back after $t s (a first probe waits 5 s, a flapping one 10 s)"
+[ "$t" -ge 8 ] || fail "a flapping backup was probed after $t s, want 10"
+same "after the flapping backup's resync"
 
 log "a table finding the backup offline in its slot probes it"
 fail_backup 32

@@ -37,6 +37,19 @@ typedef int64_t s64;
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define div64_u64(a, b)		((a) / (b))
 #define BIT_ULL(n)		(1ULL << (n))
+#define U32_MAX			((u32)~0U)
+#define U64_MAX			((u64)~0ULL)
+#define NSEC_PER_SEC		1000000000ULL
+#define min_t(t, a, b)		((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define max_t(t, a, b)		((t)(a) > (t)(b) ? (t)(a) : (t)(b))
+#define clamp_t(t, v, lo, hi)	min_t(t, max_t(t, v, lo), hi)
+#define time_before(a, b)	((long)((a) - (b)) < 0)
+
+/* a * b / c with a 128-bit product, as the kernel's; c is never 0 here. */
+static inline u64 mul_u64_u64_div_u64(u64 a, u64 b, u64 c)
+{
+	return (u64)((unsigned __int128)a * b / c);
+}
 
 static inline bool is_power_of_2(unsigned long n)
 {
