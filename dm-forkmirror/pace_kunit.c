@@ -34,7 +34,10 @@ static void fm_pace_wait(struct kunit *test)
 {
 	/* No limit: never wait. */
 	KUNIT_EXPECT_EQ(test, fm_pace_wait_ns(0, PIB, 0), 0ULL);
-	/* 1 MiB at 1024 KiB/s takes a second. */
+	/*
+	 * 1 MiB at 1024 KiB/s takes a second (bytes equal to the divisor:
+	 * 6.1's x86 mul_u64_u64_div_u64() gives 1 for this one).
+	 */
 	KUNIT_EXPECT_EQ(test, fm_pace_wait_ns(1024, MIB, 0), NSEC_PER_SEC);
 	KUNIT_EXPECT_EQ(test, fm_pace_wait_ns(1024, MIB, NSEC_PER_SEC / 4),
 			NSEC_PER_SEC * 3 / 4);

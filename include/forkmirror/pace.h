@@ -6,9 +6,13 @@
  * Pure functions, used by dm-forkmirror/resync.c and probe.c, and tested
  * by the fm_pace KUnit suite in the debug guest and on the host.
  *
- * Every division here is guarded against a quotient that does not fit in
- * 64 bits: on x86-64 mul_u64_u64_div_u64() is one mulq/divq pair, and a
- * divq whose quotient overflows traps.
+ * No helper here uses mul_u64_u64_div_u64(): on x86-64 in 6.1 it is a
+ * mulq/divq pair that traps on a quotient past 64 bits, and gives 1 when
+ * the compiler proves the dividend equal to the divisor (it then passes
+ * both in %rax, which mulq overwrites). Each product is split instead,
+ * a * m / d = (a / d) * m + (a % d) * m / d, with d and m small enough
+ * that (a % d) * m fits in 64 bits, and a quotient that does not fit
+ * saturates.
  */
 #ifndef FORKMIRROR_PACE_H
 #define FORKMIRROR_PACE_H
@@ -48,30 +52,43 @@ static inline u64 fm_pace_batch_sectors(u32 rate)
  */
 static inline u64 fm_pace_wait_ns(u32 rate, u64 bytes, u64 elapsed_ns)
 {
-	u64 per_s, allowed;
+	/*
+	 * bytes * 10^9 / (rate * 1024) = bytes * 1953125 / (2 * rate):
+	 * 2 * rate < 2^33 and 1953125 < 2^21, so the remainder's product
+	 * fits.
+	 */
+	u64 d = 2 * (u64)rate, q, r, allowed;
 
 	if (!rate)
 		return 0;
-	per_s = (u64)rate * 1024;
-	if (bytes / per_s >= U64_MAX / NSEC_PER_SEC)
+	q = div64_u64_rem(bytes, d, &r);
+	if (q >= U64_MAX / 1953125 - 1)
 		return U64_MAX;
-	allowed = mul_u64_u64_div_u64(bytes, NSEC_PER_SEC, per_s);
+	allowed = q * 1953125 + div64_u64(r * 1953125, d);
 	return allowed > elapsed_ns ? allowed - elapsed_ns : 0;
 }
 
 /*
  * fm_pace_kib_s() - the mean rate of @bytes copied in @ns, in KiB/s
  *
- * 0 under 100 ms (too short to tell), at most U32_MAX.
+ * 0 under 100 ms (too short to tell), at most U32_MAX; counted in whole
+ * milliseconds (1% at 100 ms).
  */
 static inline u32 fm_pace_kib_s(u64 bytes, u64 ns)
 {
+	/*
+	 * bytes / 1024 / (ms / 1000) = bytes * 125 / (ms * 128): ms < 2^45,
+	 * so the divisor is under 2^52 and the remainder's product fits.
+	 */
+	u64 d, q, r;
+
 	if (ns < NSEC_PER_SEC / 10)
 		return 0;
-	if (bytes / ns >= U64_MAX / NSEC_PER_SEC)
+	d = div64_u64(ns, NSEC_PER_MSEC) * 128;
+	q = div64_u64_rem(bytes, d, &r);
+	if (q >= U32_MAX / 125)
 		return U32_MAX;
-	return min_t(u64, U32_MAX,
-		     mul_u64_u64_div_u64(bytes, NSEC_PER_SEC, ns) >> 10);
+	return min_t(u64, U32_MAX, q * 125 + div64_u64(r * 125, d));
 }
 
 /* The wait after a probe that failed: twice @wait_s, at most the maximum. */

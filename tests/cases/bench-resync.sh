@@ -62,7 +62,7 @@ for r in $(seq $ROUNDS); do
 	dmsetup message fm 0 full_resync || fail "full_resync refused"
 	t0=$(now)
 	dmsetup message fm 0 resync || fail "resync refused"
-	wait_state fm in_sync 600
+	wait_state_event fm in_sync 600
 	t1=$(now)
 	rs_s=$(addf "$rs_s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
 	dmsetup remove fm

@@ -132,6 +132,21 @@ wait_state() {
 	done
 }
 
+# wait_state_event NAME STATE SECS: as wait_state, but asleep in
+# `dmsetup wait` between the device's events (every state change sends
+# one) instead of polling, so the waiting takes no CPU from what it times.
+wait_state_event() {
+	end=$(($(date +%s) + $3))
+	while :; do
+		ev=$(dmsetup info -c --noheadings -o events "$1") ||
+			fail "no event counter for $1"
+		[ "$(status_field "$1" 1)" = "$2" ] && return 0
+		left=$((end - $(date +%s)))
+		[ $left -gt 0 ] || fail "$1 not $2 within $3 s: $(dmsetup status "$1")"
+		timeout $left dmsetup wait "$1" "$ev" >/dev/null 2>&1
+	done
+}
+
 # resync_setup MIB: the devices of a resync case: $P the primary, $B a
 # dm-linear "bk" over the backup disk (to swap for dm-error), $T the
 # store, all wiped; a volume of MIB MiB ($S sectors, $BYTES bytes) in

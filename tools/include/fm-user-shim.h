@@ -45,10 +45,12 @@ typedef int64_t s64;
 #define clamp_t(t, v, lo, hi)	min_t(t, max_t(t, v, lo), hi)
 #define time_before(a, b)	((long)((a) - (b)) < 0)
 
-/* a * b / c with a 128-bit product, as the kernel's; c is never 0 here. */
-static inline u64 mul_u64_u64_div_u64(u64 a, u64 b, u64 c)
+#define NSEC_PER_MSEC		1000000ULL
+
+static inline u64 div64_u64_rem(u64 a, u64 b, u64 *rem)
 {
-	return (u64)((unsigned __int128)a * b / c);
+	*rem = a % b;
+	return a / b;
 }
 
 static inline bool is_power_of_2(unsigned long n)
