@@ -60,8 +60,8 @@
 #include "forkmirror.h"
 
 #define FM_RESYNC_WORKERS	4
-#define FM_RESYNC_BIO_SECTORS	512U	/* 256 KiB per bio */
-#define FM_RESYNC_DEPTH		4U	/* bios per half of a 2 MiB buffer */
+#define FM_RESYNC_BIO_SECTORS	2048U	/* 1 MiB per bio */
+#define FM_RESYNC_DEPTH		2U	/* bios per half of a 4 MiB buffer */
 #define FM_RESYNC_BIO_PAGES	(FM_RESYNC_BIO_SECTORS >> (PAGE_SHIFT - SECTOR_SHIFT))
 #define FM_RESYNC_BATCH_REGIONS	(FM_INFLIGHT_BUCKETS / 4)
 
