@@ -383,6 +383,27 @@ static ssize_t fm_sysfs_state_show(void *data, char *buf)
 	return sysfs_emit(buf, "%s\n", fm_state_name(READ_ONCE(fmt->state)));
 }
 
+/* .../resync_progress: "<done>/<pass_total>", as status field 3. */
+static ssize_t fm_sysfs_progress_show(void *data, char *buf)
+{
+	u64 done, pass_total;
+	u32 kib_s;
+
+	fm_resync_progress(data, &done, &pass_total, &kib_s);
+	return sysfs_emit(buf, "%llu/%llu\n", (unsigned long long)done,
+			  (unsigned long long)pass_total);
+}
+
+/* .../resync_speed: the resync's mean rate in KiB/s, as status field 4. */
+static ssize_t fm_sysfs_speed_show(void *data, char *buf)
+{
+	u64 done, pass_total;
+	u32 kib_s;
+
+	fm_resync_progress(data, &done, &pass_total, &kib_s);
+	return sysfs_emit(buf, "%u\n", kib_s);
+}
+
 /* .../resync: any write asks for a resync, as the "resync" message does. */
 static ssize_t fm_sysfs_resync_store(void *data, const char *buf, size_t len)
 {
@@ -401,9 +422,21 @@ static struct fm_tracker_attr fm_sysfs_resync = {
 	.store = fm_sysfs_resync_store,
 };
 
+static struct fm_tracker_attr fm_sysfs_progress = {
+	.attr = { .name = "resync_progress", .mode = 0444 },
+	.show = fm_sysfs_progress_show,
+};
+
+static struct fm_tracker_attr fm_sysfs_speed = {
+	.attr = { .name = "resync_speed", .mode = 0444 },
+	.show = fm_sysfs_speed_show,
+};
+
 static struct fm_tracker_attr *const fm_sysfs_attrs[] = {
 	&fm_sysfs_state,
 	&fm_sysfs_resync,
+	&fm_sysfs_progress,
+	&fm_sysfs_speed,
 	NULL,
 };
 

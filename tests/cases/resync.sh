@@ -8,8 +8,8 @@
 #    copies everything: identical;
 #  - a suspend stops the resync (tracking, progress kept on the log), a
 #    resume starts it again; removing the device mid-resync is clean;
-#  - the status shows progress (<resync_done>/<resync_pass_total>, KiB/s)
-#    while it runs.
+#  - the status and sysfs (resync_progress, resync_speed) show progress
+#    (<resync_done>/<resync_pass_total>, KiB/s) while it runs.
 #@ timeout: 420
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
@@ -48,6 +48,9 @@ same() {
 
 log "tracked writes, then resync: identical, in_sync only at the end"
 dmsetup create fm --table "0 $S forkmirror $P $B $T rs $REG" || fail "create failed"
+VSYS=/sys/fs/forkmirror/$(devnum "$T")/volumes/rs
+[ "$(cat "$VSYS/resync_progress")" = 0/0 ] || fail "sysfs progress with no resync"
+[ "$(cat "$VSYS/resync_speed")" = 0 ] || fail "sysfs speed with no resync"
 dmsetup message fm 0 offline || fail "offline refused"
 randw 300
 d=$(dirty_of fm)
@@ -59,6 +62,7 @@ case $st in resyncing | in_sync) ;; *) fail "after resync: $(dmsetup status fm)"
 wait_state fm in_sync 120
 [ "$(status_field fm 2)" = "0/$TOTAL" ] || fail "in_sync with bits left: $(dmsetup status fm)"
 [ "$(status_field fm 3)" = 0/0 ] || fail "progress left after the resync: $(dmsetup status fm)"
+[ "$(cat "$VSYS/resync_progress")" = 0/0 ] || fail "sysfs progress left after the resync"
 [ "$(status_field fm 7)" = - ] || fail "offline_since left: $(dmsetup status fm)"
 same "after the first resync"
 dmesg | grep -q "rs.*resyncing -> in_sync\|resyncing -> in_sync" ||
@@ -78,17 +82,20 @@ fio --name=v --filename=/dev/mapper/fm --direct=1 --ioengine=libaio \
 	--verify=crc32c --do_verify=1 --randrepeat=0 --rate_iops=200 \
 	--runtime=4 --time_based=0 --output-format=terse >/tmp/fio.out 2>&1 &
 fpid=$!
-# Progress is shown while it runs: sample the status (one read per
-# sample) while fio runs and, if none showed it yet, while the resync goes.
+# Progress is shown while it runs, in status and sysfs: sample them while
+# fio runs and, if none showed it yet, while the resync goes.
 seen=0 st=resyncing
 : >/tmp/samples
 while kill -0 $fpid 2>/dev/null || { [ $seen = 0 ] && [ "$st" = resyncing ]; }; do
 	line=$(dmsetup status fm)
-	echo "$(cut -d' ' -f1 /proc/uptime) $line" >>/tmp/samples
+	sp=$(cat "$VSYS/resync_progress") ss=$(cat "$VSYS/resync_speed")
+	echo "$(cut -d' ' -f1 /proc/uptime) $line; sysfs $sp $ss" >>/tmp/samples
 	set -- $line
 	st=$4 p=$6 r=$7
 	if [ "$st" = resyncing ] && [ "${p%/*}" -gt 0 ] &&
-		[ "${p#*/}" -ge "${p%/*}" ] && [ "$r" -gt 0 ]; then
+		[ "${p#*/}" -ge "${p%/*}" ] && [ "$r" -gt 0 ] &&
+		[ "${sp%/*}" -gt 0 ] && [ "${sp#*/}" -ge "${sp%/*}" ] &&
+		[ "$ss" -gt 0 ]; then
 		seen=1
 	fi
 	sleep 0.3
