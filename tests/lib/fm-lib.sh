@@ -132,6 +132,12 @@ wait_state() {
 	done
 }
 
+# klog_time PATTERN: the kernel log's time stamp (s) of the last line
+# matching PATTERN; nothing when none does.
+klog_time() {
+	dmesg | grep -e "$1" | tail -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'
+}
+
 # wait_state_event NAME STATE SECS: as wait_state, but asleep in
 # `dmsetup wait` between the device's events (every state change sends
 # one) instead of polling, so the waiting takes no CPU from what it times.
