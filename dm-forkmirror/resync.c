@@ -18,8 +18,9 @@
  *      wanting them are deferred, forks holding them are waited for);
  *   3. flushes the primary: every write to the regions completed before
  *      the lock, and a read may be served from the primary's cache;
- *   4. copies the runs through a buffer of two halves of FM_RESYNC_DEPTH
- *      bios of FM_RESYNC_BIO_SECTORS: reads into one half are in flight
+ *   4. copies the runs through a buffer of two halves of up to
+ *      FM_RESYNC_HALF_PAGES pages each, split in up to FM_RESYNC_DEPTH bios
+ *      of at most FM_RESYNC_BIO_SECTORS: reads into one half are in flight
  *      with the writes from the other;
  *   5. flushes the backup: the copy is durable;
  *   6. clears the runs' bits, under the state lock, only if the backup
@@ -60,9 +61,10 @@
 #include "forkmirror.h"
 
 #define FM_RESYNC_WORKERS	4
-#define FM_RESYNC_BIO_SECTORS	2048U	/* 1 MiB per bio */
-#define FM_RESYNC_DEPTH		2U	/* bios per half of a 4 MiB buffer */
-#define FM_RESYNC_BIO_PAGES	(FM_RESYNC_BIO_SECTORS >> (PAGE_SHIFT - SECTOR_SHIFT))
+#define FM_RESYNC_BIO_SECTORS	2048U	/* at most 1 MiB per bio */
+#define FM_RESYNC_DEPTH		8U	/* at most 8 bios per half */
+#define FM_RESYNC_HALF_PAGES	(SZ_2M >> PAGE_SHIFT)	/* a half: 2 MiB */
+#define FM_SECTORS_PER_PAGE	(PAGE_SIZE >> SECTOR_SHIFT)
 #define FM_RESYNC_BATCH_REGIONS	(FM_INFLIGHT_BUCKETS / 4)
 
 static struct workqueue_struct *fm_resync_wq;
@@ -85,10 +87,15 @@ static void fm_resync_endio(struct bio *bio)
 		complete(&rio->done);
 }
 
-/* Chunks of a batch: up to FM_RESYNC_DEPTH bios' worth. */
+/*
+ * Chunks of a batch for one half of the buffer: up to FM_RESYNC_DEPTH
+ * bios, at most FM_RESYNC_HALF_PAGES pages in all. Chunk i is @len[i]
+ * sectors at @at[i], through the half's pages from @page[i] on.
+ */
 struct fm_resync_chunks {
 	sector_t at[FM_RESYNC_DEPTH];
 	unsigned int len[FM_RESYNC_DEPTH];
+	unsigned int page[FM_RESYNC_DEPTH];
 	unsigned int nr;
 };
 
@@ -100,30 +107,29 @@ struct fm_resync_cursor {
 };
 
 /*
- * Submit @c's bios (one per chunk) on @bdev, through half @half of the
- * buffer; fm_resync_wait() waits for them.
+ * Submit @c's bios (one per chunk) on @bdev, through @hp, the pages of one
+ * half of the buffer; fm_resync_wait() waits for them.
  */
 static void fm_resync_submit(struct fm_resync_io *rio, struct block_device *bdev,
 			     enum req_op op, const struct fm_resync_chunks *c,
-			     struct page **pages, unsigned int half)
+			     struct page **hp)
 {
-	unsigned int i, p, bytes;
-	struct page **hp = pages + half * FM_RESYNC_DEPTH * FM_RESYNC_BIO_PAGES;
+	unsigned int i, p, n, bytes;
 	struct bio *bio;
 
 	atomic_set(&rio->pending, 1);
 	init_completion(&rio->done);
 	rio->status = BLK_STS_OK;
 	for (i = 0; i < c->nr; i++) {
-		bio = bio_alloc(bdev, FM_RESYNC_BIO_PAGES, op, GFP_NOIO);
+		n = DIV_ROUND_UP(c->len[i], FM_SECTORS_PER_PAGE);
+		bio = bio_alloc(bdev, n, op, GFP_NOIO);
 		bio->bi_iter.bi_sector = c->at[i];
 		bio->bi_end_io = fm_resync_endio;
 		bio->bi_private = rio;
-		for (p = 0; p << (PAGE_SHIFT - SECTOR_SHIFT) < c->len[i]; p++) {
+		for (p = 0; p < n; p++) {
 			bytes = min_t(unsigned int, PAGE_SIZE,
 				      (c->len[i] << SECTOR_SHIFT) - (p << PAGE_SHIFT));
-			__bio_add_page(bio, hp[i * FM_RESYNC_BIO_PAGES + p],
-				       bytes, 0);
+			__bio_add_page(bio, hp[c->page[i] + p], bytes, 0);
 		}
 		atomic_inc(&rio->pending);
 		submit_bio(bio);
@@ -137,16 +143,22 @@ static int fm_resync_wait(struct fm_resync_io *rio)
 	return blk_status_to_errno(READ_ONCE(rio->status));
 }
 
-/* The next chunks of the batch's runs, in order; c->nr is 0 at the end. */
+/*
+ * The next chunks of the batch's runs, in order, for a half of
+ * @half_pages pages; c->nr is 0 at the end.
+ */
 static void fm_resync_next_chunks(struct fm_target *fmt,
 				  const struct fm_resync_batch *b,
 				  struct fm_resync_cursor *cur,
-				  struct fm_resync_chunks *c)
+				  struct fm_resync_chunks *c,
+				  unsigned int half_pages)
 {
+	unsigned int used = 0, len;
 	sector_t end, nr_s;
 
 	c->nr = 0;
-	while (c->nr < FM_RESYNC_DEPTH && cur->ext < b->nr) {
+	while (c->nr < FM_RESYNC_DEPTH && used < half_pages &&
+	       cur->ext < b->nr) {
 		fm_geom_region_span(&fmt->geom, b->ext[cur->ext].first +
 				    b->ext[cur->ext].count - 1, &end, &nr_s);
 		end += nr_s;
@@ -160,41 +172,41 @@ static void fm_resync_next_chunks(struct fm_target *fmt,
 			cur->started = false;
 			continue;
 		}
+		len = min_t(sector_t, end - cur->next, FM_RESYNC_BIO_SECTORS);
+		len = min_t(unsigned int, len,
+			    (half_pages - used) * FM_SECTORS_PER_PAGE);
 		c->at[c->nr] = cur->next;
-		c->len[c->nr] = min_t(sector_t, end - cur->next,
-				      FM_RESYNC_BIO_SECTORS);
-		cur->next += c->len[c->nr];
+		c->len[c->nr] = len;
+		c->page[c->nr] = used;
+		cur->next += len;
+		used += DIV_ROUND_UP(len, FM_SECTORS_PER_PAGE);
 		c->nr++;
 	}
 }
 
-/*
- * Copy the batch's runs, primary to backup, through a buffer of two
- * halves: the reads into one half are in flight together with the writes
- * from the other. Returns 0, or an errno with *@backup_failed saying
- * which side failed.
- */
 static int fm_resync_copy(struct fm_target *fmt, struct fm_resync_batch *b,
-			  struct page **pages, bool *backup_failed)
+			  struct page **pages, unsigned int half_pages,
+			  bool *backup_failed)
 {
+	struct page **hp[2] = { pages, pages + half_pages };
 	struct fm_resync_chunks c[2];
 	struct fm_resync_cursor cur = { 0 };
 	struct fm_resync_io rd, wr;
 	unsigned int h = 0;
 	int r, rw;
 
-	fm_resync_next_chunks(fmt, b, &cur, &c[0]);
+	fm_resync_next_chunks(fmt, b, &cur, &c[0], half_pages);
 	if (!c[0].nr)
 		return 0;
-	fm_resync_submit(&rd, fmt->primary->bdev, REQ_OP_READ, &c[0], pages, 0);
+	fm_resync_submit(&rd, fmt->primary->bdev, REQ_OP_READ, &c[0], hp[0]);
 	r = fm_resync_wait(&rd);
 	while (!r) {
-		fm_resync_next_chunks(fmt, b, &cur, &c[!h]);
+		fm_resync_next_chunks(fmt, b, &cur, &c[!h], half_pages);
 		fm_resync_submit(&wr, fmt->backup->bdev, REQ_OP_WRITE, &c[h],
-				 pages, h);
+				 hp[h]);
 		if (c[!h].nr)
 			fm_resync_submit(&rd, fmt->primary->bdev, REQ_OP_READ,
-					 &c[!h], pages, !h);
+					 &c[!h], hp[!h]);
 		rw = fm_resync_wait(&wr);
 		r = c[!h].nr ? fm_resync_wait(&rd) : 0;
 		if (rw) {
@@ -272,28 +284,39 @@ static bool fm_resync_clear(struct fm_target *fmt, struct fm_resync_batch *b,
 	return ok;
 }
 
-static void fm_resync_free_pages(struct page **pages)
+static void fm_resync_free_pages(struct page **pages, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < 2 * FM_RESYNC_DEPTH * FM_RESYNC_BIO_PAGES; i++)
+	for (i = 0; i < n; i++)
 		if (pages[i])
 			__free_page(pages[i]);
 	kfree(pages);
 }
 
-static struct page **fm_resync_alloc_pages(void)
+/*
+ * The buffer for a batch of @sectors: two halves of *@half_pages pages,
+ * FM_RESYNC_HALF_PAGES at most, fewer for a small batch (its chunks may
+ * still fill both halves: a half takes at most FM_RESYNC_DEPTH of them).
+ * Returns the pages, *@n of them, or NULL.
+ */
+static struct page **fm_resync_alloc_pages(u64 sectors,
+					   unsigned int *half_pages,
+					   unsigned int *n)
 {
-	unsigned int i, n = 2 * FM_RESYNC_DEPTH * FM_RESYNC_BIO_PAGES;
+	u64 want = DIV_ROUND_UP_ULL(sectors, FM_SECTORS_PER_PAGE);
 	struct page **pages;
+	unsigned int i;
 
-	pages = kcalloc(n, sizeof(*pages), GFP_NOIO);
+	*half_pages = min_t(u64, want, FM_RESYNC_HALF_PAGES);
+	*n = 2 * *half_pages;
+	pages = kcalloc(*n, sizeof(*pages), GFP_NOIO);
 	if (!pages)
 		return NULL;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < *n; i++) {
 		pages[i] = alloc_page(GFP_NOIO);
 		if (!pages[i]) {
-			fm_resync_free_pages(pages);
+			fm_resync_free_pages(pages, *n);
 			return NULL;
 		}
 	}
@@ -445,6 +468,7 @@ static void fm_resync_worker(struct work_struct *work)
 					    struct fm_resync, work);
 	struct fm_target *fmt = container_of(rs, struct fm_target, resync);
 	struct fm_resync_batch *b = &rs->batch;
+	unsigned int half_pages, nr_pages;
 	unsigned long gen, delay;
 	struct page **pages;
 	bool backup_failed;
@@ -482,7 +506,7 @@ static void fm_resync_worker(struct work_struct *work)
 		return;
 	}
 
-	pages = fm_resync_alloc_pages();
+	pages = fm_resync_alloc_pages(b->sectors, &half_pages, &nr_pages);
 	if (!pages) {
 		/* Memory is short: try again a little later. */
 		spin_lock_irq(&rs->lock);
@@ -500,7 +524,7 @@ static void fm_resync_worker(struct work_struct *work)
 		/* Writes the primary completed may be lost (intent.c). */
 		fm_intent_primary_lost(fmt, "primary flush failed during resync");
 	else
-		r = fm_resync_copy(fmt, b, pages, &backup_failed);
+		r = fm_resync_copy(fmt, b, pages, half_pages, &backup_failed);
 	if (!r) {
 		r = blkdev_issue_flush(fmt->backup->bdev);
 		backup_failed = r;
@@ -510,7 +534,7 @@ static void fm_resync_worker(struct work_struct *work)
 
 	for (e = 0; e < b->nr; e++)
 		fm_inflight_unlock_regions(fmt, b->ext[e].first, b->ext[e].count);
-	fm_resync_free_pages(pages);
+	fm_resync_free_pages(pages, nr_pages);
 
 	if (r == -EAGAIN) {
 		fm_resync_end(fmt, -EIO, "the backup went offline");

@@ -62,7 +62,7 @@ static inline u64 fm_pace_wait_ns(u32 rate, u64 bytes, u64 elapsed_ns)
 	if (!rate)
 		return 0;
 	q = div64_u64_rem(bytes, d, &r);
-	if (q >= U64_MAX / 1953125 - 1)
+	if (q >= U64_MAX / 1953125)
 		return U64_MAX;
 	allowed = q * 1953125 + div64_u64(r * 1953125, d);
 	return allowed > elapsed_ns ? allowed - elapsed_ns : 0;
@@ -86,7 +86,7 @@ static inline u32 fm_pace_kib_s(u64 bytes, u64 ns)
 		return 0;
 	d = div64_u64(ns, NSEC_PER_MSEC) * 128;
 	q = div64_u64_rem(bytes, d, &r);
-	if (q >= U32_MAX / 125)
+	if (q > U32_MAX / 125)
 		return U32_MAX;
 	return min_t(u64, U32_MAX, q * 125 + div64_u64(r * 125, d));
 }

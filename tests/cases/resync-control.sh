@@ -44,8 +44,15 @@ wait_state fm in_sync 60
 t1=$(now)
 # Timed by the kernel's log, from "resync started" to "resync complete":
 # on a slow kernel the message itself and the polling take seconds.
+# The state changes just before the line is logged: wait for it.
 k0=$(klog_time "-> resyncing: resync started")
-k1=$(klog_time "resyncing -> in_sync")
+i=0
+while k1=$(klog_time "resyncing -> in_sync") &&
+	! awk -v a="$k0" -v b="$k1" 'BEGIN { exit !(a != "" && b != "" && b > a) }'; do
+	[ $i -lt 20 ] || break
+	sleep 0.1
+	i=$((i + 1))
+done
 [ -n "$k0" ] && [ -n "$k1" ] || fail "no log lines for the resync's start and end"
 kib_s=$(awk -v a="$k0" -v b="$k1" 'BEGIN { printf "%d", 12 * 1024 / (b - a) }')
 log "12 MiB in $(awk -v a="$k0" -v b="$k1" 'BEGIN { print b - a }') s by the kernel's log" \

@@ -100,6 +100,7 @@ while kill -0 $fpid 2>/dev/null || { [ $seen = 0 ] && [ "$st" = resyncing ]; }; 
 	fi
 	sleep 0.3
 done
+wait $fpid || { cat /tmp/fio.out; fail "fio verify failed during the resync"; }
 [ $seen = 1 ] || { tail -n 40 /tmp/samples; fail "no progress shown while resyncing: $(dmsetup status fm)"; }
 dmsetup message fm 0 resync_rate 0 || fail "resync_rate 0 refused"
 wait_state fm in_sync 120
