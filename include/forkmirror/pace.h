@@ -57,10 +57,12 @@ static inline u64 fm_pace_wait_ns(u32 rate, u64 bytes, u64 elapsed_ns)
 	 * 2 * rate < 2^33 and 1953125 < 2^21, so the remainder's product
 	 * fits.
 	 */
-	u64 d = 2 * (u64)rate, q, r, allowed;
+	u64 d, q, r, allowed;
 
 	if (!rate)
 		return 0;
+	/* max(): sparse folds a caller's constant 0 into the dead division. */
+	d = 2 * (u64)max(rate, 1U);
 	q = div64_u64_rem(bytes, d, &r);
 	if (q >= U64_MAX / 1953125)
 		return U64_MAX;
@@ -84,7 +86,7 @@ static inline u32 fm_pace_kib_s(u64 bytes, u64 ns)
 
 	if (ns < NSEC_PER_SEC / 10)
 		return 0;
-	d = div64_u64(ns, NSEC_PER_MSEC) * 128;
+	d = max_t(u64, div64_u64(ns, NSEC_PER_MSEC), 1) * 128;
 	q = div64_u64_rem(bytes, d, &r);
 	if (q > U32_MAX / 125)
 		return U32_MAX;
