@@ -11,7 +11,9 @@
 #   make crash      deps, then the crash campaign (CRASH_RUNS=N, default 10)
 #   make unit       host unit tests (KUnit suites of the pure code, ASan)
 #   make fuzz       the store-image fuzzer; FUZZ_RUNS=N (default 1000000)
-#   make install    install the modules into /lib/modules of KDIR's kernel
+#   make install    the modules into /lib/modules/<KDIR's release>/updates,
+#                   then depmod; the forkmirror command and its man page
+#                   (PREFIX=/usr/local; DESTDIR for staging, no depmod)
 #
 # KDIR selects the kernel build tree. Default: the running kernel's build
 # dir when it exists, else the installed Debian linux-headers-*-amd64 that
@@ -40,9 +42,12 @@ tools:
 # report another string in include/config/kernel.release).
 KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
 
-install: modules
-	$(MAKE) -C $(KDIR) M=$(TOP) KERNELRELEASE=$(KREL) modules_install
-	depmod -a $(KREL)
+install: modules tools
+	$(MAKE) -C $(KDIR) M=$(TOP) KERNELRELEASE=$(KREL) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) DEPMOD=true CONFIG_MODULE_SIG_ALL= \
+		modules_install
+	$(MAKE) -C tools install
+	$(if $(DESTDIR),,depmod -a $(KREL))
 
 deps:
 	sh scripts/install-deps.sh

@@ -6,14 +6,10 @@
  *   [<#feature_args> <feature_arg>...]
  *
  * Pure functions: no allocation, no locks, no device-mapper calls, callable
- * from any context.
+ * from any context. Built into the target and, through shim.h, into the
+ * forkmirror command, which reads tables back with it.
  */
-#include <linux/kernel.h>
-#include <linux/string.h>
-#include <linux/errno.h>
-#include <linux/log2.h>
-#include <linux/export.h>
-#include <kunit/visibility.h>
+#include <forkmirror/shim.h>
 
 #include "args.h"
 

@@ -10,8 +10,7 @@
 #ifndef DM_FORKMIRROR_ARGS_H
 #define DM_FORKMIRROR_ARGS_H
 
-#include <linux/types.h>
-#include <linux/bits.h>
+#include <forkmirror/shim.h>
 #include <uapi/linux/dm-forkmirror.h>
 
 /* Limits shared with the tracker and userspace (the UAPI header). */

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
 """Parse every reStructuredText file of Documentation/ with docutils and fail
-on any warning (broken tables, title underlines, bad markup)."""
+on any warning (broken tables, title underlines, bad markup); check the man
+page with groff's warnings on."""
 import glob
 import os
+import subprocess
 import sys
 
 import docutils.core
@@ -24,4 +26,13 @@ for path in sorted(glob.glob(os.path.join(top, "Documentation", "**", "*.rst"),
     except docutils.utils.SystemMessage as e:
         print("FAIL", os.path.relpath(path, top), e)
         bad += 1
+for page in sorted(glob.glob(os.path.join(top, "tools", "*.[1-8]"))):
+    out = subprocess.run(["groff", "-man", "-ww", "-z", "-Tutf8", page],
+                         capture_output=True, text=True,
+                         env=dict(os.environ, LC_ALL="C.UTF-8"))
+    if out.returncode or out.stdout or out.stderr:
+        print("FAIL", os.path.relpath(page, top), out.stdout + out.stderr)
+        bad += 1
+    else:
+        print("ok", os.path.relpath(page, top))
 sys.exit(1 if bad else 0)

@@ -11,6 +11,7 @@
 #ifdef __KERNEL__
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/export.h>
 #include <linux/errno.h>
 #include <linux/string.h>
@@ -25,6 +26,7 @@
 #include <linux/sort.h>
 #include <linux/crc32c.h>
 #include <asm/byteorder.h>
+#include <kunit/visibility.h>
 
 /* The standard CRC-32C (Castagnoli): check value 0xe3069283. */
 static inline u32 fm_crc32c(const void *p, size_t len)

@@ -8,6 +8,7 @@
 #define FM_USER_SHIM_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -72,6 +73,24 @@ static inline bool fm_all_zero(const void *p, size_t len)
 }
 
 #define EXPORT_SYMBOL_NS_GPL(sym, ns)
+#define EXPORT_SYMBOL_IF_KUNIT(sym)
+#define BIT(n)			(1UL << (n))
+
+/* The kernel's strscpy: copy with truncation, always NUL-terminated. */
+static inline long strscpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strnlen(src, size);
+
+	if (!size)
+		return -E2BIG;
+	if (n == size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return -E2BIG;
+	}
+	memcpy(dst, src, n + 1);
+	return n;
+}
 
 #define fm_zalloc(size)	calloc(1, size)
 #define fm_free(p)	free(p)

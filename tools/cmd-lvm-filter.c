@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * forkmirror lvm-filter [--config]: the lvm.conf filter that lets LVM
+ * stack on forkmirror devices.
+ *
+ * A PV on a forkmirror device puts its label on the primary and on the
+ * backup too, and so on every device stacked over either of them (a
+ * dm-linear over the backup, say): LVM sees duplicates and refuses them.
+ * The filter accepts the forkmirror devices, then rejects every name of
+ * every such device; a device of neither kind is left to LVM's other
+ * settings (no catch-all reject, so the host's other PVs keep working).
+ *
+ * The devices to reject: the primaries and backups, the devices below
+ * them (their sysfs slaves, recursively), and the devices stacked over
+ * any of those (holders, recursively) but the forkmirror devices
+ * themselves and what is above them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "forkmirror.h"
+#include "dm.h"
+
+#define MAX_DEVS 1024
+
+struct devset {
+	char dev[MAX_DEVS][16];		/* "maj:min" */
+	size_t n;
+};
+
+static bool in_set(const struct devset *s, const char *dev)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->dev[i], dev))
+			return true;
+	return false;
+}
+
+static int add(struct devset *s, const char *dev)
+{
+	if (in_set(s, dev))
+		return 0;
+	if (s->n == MAX_DEVS)
+		return -E2BIG;
+	snprintf(s->dev[s->n++], sizeof(s->dev[0]), "%s", dev);
+	return 1;
+}
+
+/* "maj:min" of the kernel block device named @kname (sysfs `dev`). */
+static int dev_of_kname(const char *kname, char *dev, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int r = -ENOENT;
+
+	snprintf(path, sizeof(path), "/sys/class/block/%s/dev", kname);
+	f = fopen(path, "r");
+	if (!f)
+		return r;
+	if (fgets(dev, len, f)) {
+		dev[strcspn(dev, "\n")] = '\0';
+		r = 0;
+	}
+	fclose(f);
+	return r;
+}
+
+/* Add the devices of /sys/dev/block/@dev/@rel (slaves or holders). */
+static int add_links(struct devset *s, const char *dev, const char *rel,
+		     const struct devset *stop)
+{
+	char path[PATH_MAX], d[16];
+	struct dirent *e;
+	DIR *dir;
+	int r = 0, n = 0;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%s/%s", dev, rel);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.' || dev_of_kname(e->d_name, d, sizeof(d)))
+			continue;
+		if (stop && in_set(stop, d))
+			continue;
+		r = add(s, d);
+		if (r < 0)
+			break;
+		n += r;
+	}
+	closedir(dir);
+	return r < 0 ? r : n;
+}
+
+/* Grow @s to its closure over @rel links, not crossing @stop. */
+static int closure(struct devset *s, const char *rel, const struct devset *stop)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < s->n; i++) {	/* s->n grows as devices are found */
+		r = add_links(s, s->dev[i], rel, stop);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A name as an anchored LVM regex, with its metacharacters escaped. */
+static void print_pattern(char kind, const char *name, bool *first)
+{
+	const char *p;
+
+	printf("%s\"%c|^", *first ? "" : ", ", kind);
+	for (p = name; *p; p++) {
+		if (strchr(".[]()*+?^$\\|{}", *p))
+			putchar('\\');
+		putchar(*p);
+	}
+	printf("$|\"");
+	*first = false;
+}
+
+/* Every /dev name of device @dev, as patterns of @kind. */
+static void print_names(char kind, const char *dev, bool *first)
+{
+	char path[PATH_MAX], link[PATH_MAX], name[256];
+	unsigned int ma, mi;
+	struct dirent *e;
+	struct stat st;
+	ssize_t n;
+	FILE *f;
+	DIR *dir;
+	const char *dirs[] = { "/dev/mapper", "/dev/disk/by-id", "/dev/disk/by-uuid",
+			       "/dev/disk/by-path", "/dev/disk/by-label",
+			       "/dev/disk/by-partuuid", "/dev/disk/by-diskseq" };
+	size_t i;
+
+	if (sscanf(dev, "%u:%u", &ma, &mi) != 2)
+		return;
+	snprintf(path, sizeof(path), "/sys/dev/block/%s", dev);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		snprintf(path, sizeof(path), "/dev/%s", strrchr(link, '/') + 1);
+		print_pattern(kind, path, first);
+	}
+	snprintf(path, sizeof(path), "/sys/dev/block/%s/dm/name", dev);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(name, sizeof(name), f)) {
+			name[strcspn(name, "\n")] = '\0';
+			snprintf(path, sizeof(path), "/dev/mapper/%s", name);
+			print_pattern(kind, path, first);
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/dev/block/%s", dev);
+	print_pattern(kind, path, first);
+	/* Other names udev made (not /dev/mapper's, done above). */
+	for (i = 1; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		dir = opendir(dirs[i]);
+		if (!dir)
+			continue;
+		while ((e = readdir(dir))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dirs[i], e->d_name);
+			if (!stat(path, &st) && S_ISBLK(st.st_mode) &&
+			    major(st.st_rdev) == ma && minor(st.st_rdev) == mi)
+				print_pattern(kind, path, first);
+		}
+		closedir(dir);
+	}
+}
+
+static int run(int argc, char **argv)
+{
+	static struct devset fm, comp;
+	struct fm_flag flags[] = { { "config", NULL }, { NULL, NULL } };
+	bool one_line = false, first = true;
+	char **names = NULL, d[16];
+	struct fm_dm_target t;
+	size_t n = 0, i;
+	int code = FM_EXIT_OK, r;
+
+	flags[0].set = &one_line;
+	r = fm_parse_flags(&fm_cmd_lvm_filter, argc, argv, NULL, flags, &code);
+	if (r < 0)
+		return code;
+	if (r != argc)
+		return fm_usage_err(&fm_cmd_lvm_filter, "takes no operands");
+	r = fm_dm_names(&names, &n);
+	if (r) {
+		fm_err("cannot list the dm devices: %s", r == -ENXIO ?
+		       "no device-mapper in this kernel (is dm-mod loaded?)" : strerror(-r));
+		return FM_EXIT_FAIL;
+	}
+	fm.n = comp.n = 0;
+	for (i = 0; i < n; i++) {
+		if (fm_dm_get(names[i], &t))
+			continue;
+		snprintf(d, sizeof(d), "%u:%u", t.major, t.minor);
+		if (add(&fm, d) < 0 || add(&comp, t.table.args.primary_path) < 0 ||
+		    add(&comp, t.table.args.backup_path) < 0) {
+			code = FM_EXIT_FAIL;
+			break;
+		}
+	}
+	fm_dm_free_names(names, n);
+	if (code || closure(&comp, "slaves", &fm) || closure(&comp, "holders", &fm)) {
+		fm_err("too many devices to filter");
+		return FM_EXIT_FAIL;
+	}
+	if (!one_line) {
+		printf("# lvm.conf filter for this host's forkmirror devices (forkmirror lvm-filter):\n"
+		       "# accept them, reject every name of their primaries, backups and the\n"
+		       "# devices stacked with those, which show the same PV labels.\n"
+		       "devices {\n\tglobal_filter = [ ");
+	} else {
+		printf("devices { global_filter = [ ");
+	}
+	for (i = 0; i < fm.n; i++)
+		print_names('a', fm.dev[i], &first);
+	for (i = 0; i < comp.n; i++)
+		print_names('r', comp.dev[i], &first);
+	if (first)
+		printf("\"a|.*|\"");
+	printf(one_line ? " ] }\n" : " ]\n}\n");
+	return FM_EXIT_OK;
+}
+
+const struct fm_cmd fm_cmd_lvm_filter = {
+	.name = "lvm-filter",
+	.synopsis = "lvm-filter [--config]",
+	.help =
+	"Print the lvm.conf devices { global_filter } that lets LVM use PVs on\n"
+	"forkmirror devices: it accepts every forkmirror device and rejects\n"
+	"every name of their primaries and backups and of the devices stacked\n"
+	"with them, which carry the same PV labels. Other devices are left to\n"
+	"LVM. Run it again after creating or removing forkmirror devices.\n\n"
+	"  --config   one line, for lvm --config\n"
+	"  --help     this text\n",
+	.run = run,
+};

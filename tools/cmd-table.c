@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * forkmirror table / create: a correct table line from named arguments,
+ * printed or loaded. The line is checked by the target's own parser
+ * (dm-forkmirror/args.c), so it is refused here for exactly the reasons
+ * the kernel would refuse it, with the same words.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <linux/fs.h>
+
+#include "forkmirror.h"
+#include "dm.h"
+
+#define DEFAULT_REGION_SECTORS "2048"
+#define MAX_WORDS 24
+
+/* Size in sectors and device number of block device @path. */
+static int blockdev(const char *path, uint64_t *sectors, dev_t *rdev)
+{
+	struct stat st;
+	uint64_t bytes;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fm_err("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISBLK(st.st_mode)) {
+		fm_err("%s is not a block device", path);
+		r = -1;
+	} else if (ioctl(fd, BLKGETSIZE64, &bytes)) {
+		fm_err("cannot read the size of %s: %s", path, strerror(errno));
+		r = -1;
+	} else {
+		*sectors = bytes >> 9;
+		*rdev = st.st_rdev;
+	}
+	close(fd);
+	return r;
+}
+
+/*
+ * Parse the command line of table or create into a checked, canonical
+ * table line in @line. Returns FM_EXIT_OK, or the exit code with the
+ * reason printed; *@help_done when --help was asked.
+ */
+static int build_line(const struct fm_cmd *c, int argc, char **argv,
+		      const char **name, char *line, size_t len, bool *help_done)
+{
+	enum { O_PRIMARY = 256, O_BACKUP, O_TRACKER, O_VOLUME, O_REGION,
+	       O_RATE, O_NO_AUTO, O_NO_INTENT, O_START_OFFLINE, O_FORK_MODE,
+	       O_WINDOW };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "primary", required_argument, NULL, O_PRIMARY },
+		{ "backup", required_argument, NULL, O_BACKUP },
+		{ "tracker", required_argument, NULL, O_TRACKER },
+		{ "volume", required_argument, NULL, O_VOLUME },
+		{ "region-sectors", required_argument, NULL, O_REGION },
+		{ "resync-rate", required_argument, NULL, O_RATE },
+		{ "no-auto-resync", no_argument, NULL, O_NO_AUTO },
+		{ "no-intent-log", no_argument, NULL, O_NO_INTENT },
+		{ "start-offline", no_argument, NULL, O_START_OFFLINE },
+		{ "fork-mode", required_argument, NULL, O_FORK_MODE },
+		{ "intent-window", required_argument, NULL, O_WINDOW },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *pos[4] = { NULL }, *region = NULL, *feat[MAX_WORDS], *words[MAX_WORDS + 8];
+	unsigned int nfeat = 0, nwords = 0, npos = 0, i;
+	char count[16];
+	struct fm_args a;
+	const char *why;
+	uint64_t psize, bsize, tsize;
+	dev_t pdev, bdev, tdev;
+	int o;
+
+	*help_done = false;
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (nfeat + 2 > MAX_WORDS)
+			return fm_usage_err(c, "too many features");
+		switch (o) {
+		case 'h':
+			*help_done = true;
+			return fm_help(c);
+		case O_PRIMARY: case O_BACKUP: case O_TRACKER: case O_VOLUME:
+			pos[o - O_PRIMARY] = optarg;
+			break;
+		case O_REGION:
+			region = optarg;
+			break;
+		case O_RATE:
+			feat[nfeat++] = "resync_rate";
+			feat[nfeat++] = optarg;
+			break;
+		case O_NO_AUTO:
+			feat[nfeat++] = "no_auto_resync";
+			break;
+		case O_NO_INTENT:
+			feat[nfeat++] = "no_intent_log";
+			break;
+		case O_START_OFFLINE:
+			feat[nfeat++] = "start_offline";
+			break;
+		case O_FORK_MODE:
+			feat[nfeat++] = "fork_mode";
+			feat[nfeat++] = optarg;
+			break;
+		case O_WINDOW:
+			feat[nfeat++] = "intent_window";
+			feat[nfeat++] = optarg;
+			break;
+		default:
+			return fm_usage_err(c, "unknown option or missing value: %s",
+					    argv[optind - 1]);
+		}
+	}
+	/* The positional form: PRIMARY BACKUP TRACKER VOLUME [REGION [FEATURE...]]. */
+	i = optind;
+	if (name) {
+		if (i >= (unsigned int)argc)
+			return fm_usage_err(c, "no device name given");
+		*name = argv[i++];
+	}
+	for (; i < (unsigned int)argc; i++) {
+		while (npos < 4 && pos[npos])
+			npos++;
+		if (npos < 4) {
+			pos[npos++] = argv[i];
+		} else if (npos == 4 && !region) {
+			region = argv[i];
+			npos++;
+		} else if (npos >= 4 && nfeat < MAX_WORDS) {
+			feat[nfeat++] = argv[i];
+		} else {
+			return fm_usage_err(c, "too many arguments: %s", argv[i]);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		if (!pos[i])
+			return fm_usage_err(c, "no %s given", (const char *[]){
+				"--primary", "--backup", "--tracker", "--volume" }[i]);
+	for (i = 0; i < 4; i++)
+		words[nwords++] = pos[i];
+	words[nwords++] = region ? region : DEFAULT_REGION_SECTORS;
+	if (nfeat) {
+		snprintf(count, sizeof(count), "%u", nfeat);
+		words[nwords++] = count;
+		for (i = 0; i < nfeat; i++)
+			words[nwords++] = feat[i];
+	}
+	if (fm_parse_args(nwords, words, &a, &why)) {
+		fm_err("%s", why);
+		return FM_EXIT_USAGE;
+	}
+	if (blockdev(a.primary_path, &psize, &pdev) ||
+	    blockdev(a.backup_path, &bsize, &bdev) ||
+	    blockdev(a.tracker_path, &tsize, &tdev))
+		return FM_EXIT_FAIL;
+	if (pdev == bdev || pdev == tdev || bdev == tdev) {
+		fm_err("primary, backup and tracker must be three different devices");
+		return FM_EXIT_USAGE;
+	}
+	if (!psize) {
+		fm_err("the primary %s is empty", a.primary_path);
+		return FM_EXIT_FAIL;
+	}
+	if (bsize < psize) {
+		fm_err("the backup %s (%" PRIu64 " sectors) is smaller than the primary %s (%" PRIu64 ")",
+		       a.backup_path, bsize, a.primary_path, psize);
+		return FM_EXIT_FAIL;
+	}
+	if (fm_format_table(psize, &a, line, len) < 0) {
+		fm_err("table line too long");
+		return FM_EXIT_FAIL;
+	}
+	return FM_EXIT_OK;
+}
+
+static int run_table(int argc, char **argv)
+{
+	char line[1024];
+	bool help;
+	int r = build_line(&fm_cmd_table, argc, argv, NULL, line, sizeof(line), &help);
+
+	if (!r && !help)
+		printf("%s\n", line);
+	return r;
+}
+
+static int run_create(int argc, char **argv)
+{
+	char line[1024];
+	const char *name = NULL;
+	bool help;
+	int r;
+
+	r = build_line(&fm_cmd_create, argc, argv, &name, line, sizeof(line), &help);
+	if (r || help)
+		return r;
+	if (!*name || strlen(name) >= 128 || strchr(name, '/'))
+		return fm_usage_err(&fm_cmd_create, "bad device name %s", name);
+	r = fm_dm_create(name, line);
+	if (r) {
+		fm_err("%s: the kernel refused the table (%s; its log says why): %s",
+		       name, strerror(-r), line);
+		return FM_EXIT_FAIL;
+	}
+	printf("created %s: %s\n", name, line);
+	return FM_EXIT_OK;
+}
+
+#define TABLE_OPTIONS \
+	"  --primary DEV          the primary (also the first operand)\n" \
+	"  --backup DEV           the backup (also the second)\n" \
+	"  --tracker DEV          the tracker store's device (also the third)\n" \
+	"  --volume NAME          the volume's name in the store (also the fourth)\n" \
+	"  --region-sectors N     region size, a power of two from 8 to 131072\n" \
+	"                         (default 2048, 1 MiB; also the fifth operand)\n" \
+	"  --resync-rate KIB      resync rate limit in KiB/s (0: unlimited)\n" \
+	"  --no-auto-resync       no resync without a resync request\n" \
+	"  --no-intent-log        no write-intent marks (a crash then needs a\n" \
+	"                         full resync)\n" \
+	"  --start-offline        start with the backup offline (tracking)\n" \
+	"  --fork-mode MODE       serial (default) or parallel\n" \
+	"  --intent-window MS     how long a mark stays after a write (100 to\n" \
+	"                         600000, default 5000)\n" \
+	"  --help                 this text\n" \
+	"Further operands after the region size are feature words, as in a\n" \
+	"table line. The line is sized to the primary; the backup must be at\n" \
+	"least as large.\n"
+
+const struct fm_cmd fm_cmd_table = {
+	.name = "table",
+	.synopsis = "table [OPTION...] PRIMARY BACKUP TRACKER VOLUME [REGION_SECTORS [FEATURE...]]",
+	.help = "Print a checked table line for `dmsetup create`.\n\n" TABLE_OPTIONS,
+	.run = run_table,
+};
+
+const struct fm_cmd fm_cmd_create = {
+	.name = "create",
+	.synopsis = "create NAME [OPTION...] PRIMARY BACKUP TRACKER VOLUME [REGION_SECTORS [FEATURE...]]",
+	.help = "Create and resume dm device NAME with a checked table line, as\n"
+		"`forkmirror table` prints it.\n\n" TABLE_OPTIONS,
+	.run = run_create,
+};

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libdevmapper access for the forkmirror command (see dm.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <libdevmapper.h>
+
+#include "forkmirror.h"
+#include "dm.h"
+
+#define TARGET_NAME "forkmirror"
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void fm_dm_free_names(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int fm_dm_names(char ***names, size_t *n)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_LIST);
+	struct dm_names *d;
+	unsigned int next = 0;
+	char **v = NULL, **nv;
+	size_t k = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (!dmt)
+		return -ENXIO;
+	if (!dm_task_run(dmt)) {
+		dm_task_destroy(dmt);
+		return -ENXIO;
+	}
+	d = dm_task_get_names(dmt);
+	if (d && d->dev) {
+		do {
+			d = (struct dm_names *)((char *)d + next);
+			nv = realloc(v, (k + 1) * sizeof(*v));
+			if (!nv || !(nv[k] = strdup(d->name))) {
+				fm_dm_free_names(nv ? nv : v, k);
+				dm_task_destroy(dmt);
+				return -ENOMEM;
+			}
+			v = nv;
+			k++;
+			next = d->next;
+		} while (next);
+	}
+	dm_task_destroy(dmt);
+	if (k)
+		qsort(v, k, sizeof(*v), cmp_names);
+	*names = v;
+	*n = k;
+	return 0;
+}
+
+/* Point @dmt at @name: a dm name, /dev/mapper/NAME or a device node. */
+static int set_device(struct dm_task *dmt, const char *name)
+{
+	struct stat st;
+
+	if (!strncmp(name, "/dev/mapper/", 12))
+		return dm_task_set_name(dmt, name + 12) ? 0 : -ENOMEM;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) || !S_ISBLK(st.st_mode))
+			return -ENODEV;
+		return dm_task_set_major(dmt, major(st.st_rdev)) &&
+		       dm_task_set_minor(dmt, minor(st.st_rdev)) ? 0 : -ENOMEM;
+	}
+	return dm_task_set_name(dmt, name) ? 0 : -ENOMEM;
+}
+
+/* The first forkmirror target's parameters of a table or status task. */
+static int run_task(int type, const char *name, char *params, size_t len,
+		    struct fm_dm_target *t)
+{
+	struct dm_task *dmt = dm_task_create(type);
+	uint64_t start, length;
+	char *ttype, *p;
+	void *next = NULL;
+	struct dm_info info;
+	int r;
+
+	if (!dmt)
+		return -ENXIO;
+	r = set_device(dmt, name);
+	if (r)
+		goto out;
+	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &info) || !info.exists) {
+		r = -ENODEV;
+		goto out;
+	}
+	t->major = info.major;
+	t->minor = info.minor;
+	snprintf(t->name, sizeof(t->name), "%s",
+		 dm_task_get_name(dmt) ? dm_task_get_name(dmt) : name);
+	r = -ENOENT;
+	do {
+		next = dm_get_next_target(dmt, next, &start, &length, &ttype, &p);
+		if (ttype && !strcmp(ttype, TARGET_NAME)) {
+			t->start = start;
+			t->length = length;
+			snprintf(params, len, "%s", p ? p : "");
+			r = 0;
+			break;
+		}
+	} while (next);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int fm_dm_get(const char *name, struct fm_dm_target *t)
+{
+	char params[1024];
+	const char *why;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	r = run_task(DM_DEVICE_TABLE, name, params, sizeof(params), t);
+	if (r)
+		return r;
+	if (fm_parse_table(params, &t->table, &why)) {
+		fm_err("%s: cannot read its table back (%s): %s", name, why, params);
+		return -EINVAL;
+	}
+	r = run_task(DM_DEVICE_STATUS, name, params, sizeof(params), t);
+	if (r)
+		return r;
+	if (fm_parse_status(params, &t->status, &why)) {
+		fm_err("%s: cannot read its status (%s): %s", name, why, params);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fm_dm_create(const char *name, const char *line)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_CREATE);
+	unsigned long long start, length;
+	char target[32];
+	int off = 0, r = -EINVAL;
+	uint32_t cookie = 0;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (sscanf(line, "%llu %llu %31s %n", &start, &length, target, &off) != 3 || !off)
+		goto out;
+	if (!dm_task_set_name(dmt, name) ||
+	    !dm_task_add_target(dmt, start, length, target, line + off)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* Without udev, the node is made by libdevmapper itself. */
+	if (!dm_task_set_cookie(dmt, &cookie, 0)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = dm_task_run(dmt) ? 0 : -EIO;
+	dm_udev_wait(cookie);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int fm_dm_volume_dir(const struct fm_dm_target *t, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "/sys/fs/forkmirror/%s/volumes/%s",
+			 t->table.args.tracker_path, t->table.args.volume);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The forkmirror command's device-mapper access, through libdevmapper:
+ * list devices, read a forkmirror target's table and status, load a table.
+ */
+#ifndef FORKMIRROR_TOOL_DM_H
+#define FORKMIRROR_TOOL_DM_H
+
+#include <stdint.h>
+
+#include "lib/fmtool.h"
+
+/* One forkmirror target of a dm device. */
+struct fm_dm_target {
+	char name[128];			/* the dm device's name */
+	uint32_t major, minor;		/* the dm device's number */
+	uint64_t start, length;		/* in sectors */
+	struct fm_table table;
+	struct fm_status status;
+};
+
+/*
+ * Every dm device's name, sorted, into a malloc'ed array of malloc'ed
+ * strings (free with fm_dm_free_names()). Returns 0 or -errno.
+ */
+int fm_dm_names(char ***names, size_t *n);
+void fm_dm_free_names(char **names, size_t n);
+
+/*
+ * fm_dm_get() - the first forkmirror target of dm device @name
+ * @name: a dm device name, or a path: /dev/mapper/NAME or /dev/dm-N
+ * Returns 0; -ENODEV when there is no such dm device; -ENOENT when it
+ * holds no forkmirror target; -EINVAL when its table or status cannot be
+ * read back (printed).
+ */
+int fm_dm_get(const char *name, struct fm_dm_target *t);
+
+/*
+ * fm_dm_create() - create dm device @name with the one-line table @line
+ * ("<start> <len> forkmirror <params>") and resume it. Returns 0 or
+ * -errno; the kernel's reason is in its log.
+ */
+int fm_dm_create(const char *name, const char *line);
+
+/* The sysfs directory of the volume @t holds, into @buf. */
+int fm_dm_volume_dir(const struct fm_dm_target *t, char *buf, size_t len);
+
+#endif /* FORKMIRROR_TOOL_DM_H */
