@@ -100,6 +100,7 @@ main() {
 		host_test scanner python3 tests/lib/runner.py --self-test-scanner
 		host_test tool-usage sh -c 'make -s -C tools && ! tools/forkmirror bogus 2>/dev/null'
 		host_suite tool make -s -C tools test
+		host_suite tool-store make -s -C tools test-store
 		host_test docs python3 scripts/check-docs.py
 		host_suite kunit make -s -C tests/host run
 		host_test fuzz make -s -C tests/fuzz run RUNS="${FM_FUZZ_RUNS:-100000}"

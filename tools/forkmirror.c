@@ -17,7 +17,7 @@
 
 static const struct fm_cmd *const cmds[] = {
 	&fm_cmd_status, &fm_cmd_watch, &fm_cmd_log, &fm_cmd_table,
-	&fm_cmd_create, &fm_cmd_lvm_filter,
+	&fm_cmd_create, &fm_cmd_store, &fm_cmd_lvm_filter,
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -344,9 +344,10 @@ static struct attribute *fm_vol_attrs[] = {
 
 /*
  * log: struct fm_log_header, then the bitmap. Read at any offset; a read
- * builds the bytes it returns from the in-memory bitmap under vol->lock,
- * so a reader that wants one consistent snapshot reads the whole file in
- * one call (the tool does) and checks seq.
+ * builds the bytes it returns from the in-memory bitmap under vol->lock.
+ * sysfs hands a bin file at most a page per call, so a reader that wants
+ * one consistent snapshot reads to the end, then the header again, and
+ * retries when seq or the dirty count moved (forkmirror log does).
  */
 static ssize_t log_read(struct file *file, struct kobject *kobj,
 			struct bin_attribute *attr, char *buf, loff_t off,
