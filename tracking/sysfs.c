@@ -135,15 +135,20 @@ static ssize_t slots_show(struct fm_store *store, char *buf)
  */
 static ssize_t delete_slot_store(struct fm_store *store, const char *buf, size_t len)
 {
-	char name[FM_NAME_MAX + 2], word[8];
+	char name[FM_NAME_MAX + 2], word[8], extra[2];
 	bool force = false;
 	int n, idx, ret;
 	u64 dirty;
 
-	n = sscanf(buf, "%65s %7s", name, word);
+	n = sscanf(buf, "%65s %7s %1s", name, word, extra);
 	if (n < 1 || strlen(name) > FM_NAME_MAX || !fm_name_valid(name, strlen(name))) {
 		pr_warn_ratelimited("store %s: delete_slot: expected a volume name [force]\n",
 				    store->name);
+		return -EINVAL;
+	}
+	if (n == 3) {
+		pr_warn_ratelimited("store %s: delete_slot: unexpected text after '%s %s'\n",
+				    store->name, name, word);
 		return -EINVAL;
 	}
 	if (n == 2) {
@@ -172,10 +177,15 @@ static ssize_t delete_slot_store(struct fm_store *store, const char *buf, size_t
 		goto unlock;
 	}
 	dirty = stored_dirty(store, &store->slots[idx]);
+	if (dirty == U64_MAX && !force) {
+		pr_warn_ratelimited("store %s: delete_slot: the bitmap of %s cannot be read, so it may be dirty (write '%s force' to delete it anyway)\n",
+				    store->name, name, name);
+		ret = -EBUSY;
+		goto unlock;
+	}
 	if (dirty && !force) {
-		pr_warn_ratelimited("store %s: delete_slot: %s has %lld dirty regions (write '%s force' to delete it anyway)\n",
-				    store->name, name, dirty == U64_MAX ? -1LL : (s64)dirty,
-				    name);
+		pr_warn_ratelimited("store %s: delete_slot: %s has %llu dirty regions (write '%s force' to delete it anyway)\n",
+				    store->name, name, dirty, name);
 		ret = -EBUSY;
 		goto unlock;
 	}

@@ -99,6 +99,8 @@ case $PHASE in
 	dmesg | grep -q "delete_slot: m has 5 dirty regions" || fail "no message for dirty"
 	expect_fail sh -c "echo 'm now' >$SYS/delete_slot"
 	expect_fail sh -c "echo 'bad/name' >$SYS/delete_slot"
+	expect_fail sh -c "echo 'm force junk' >$SYS/delete_slot"
+	dmesg | grep -q "delete_slot: unexpected text after 'm force'" || fail "no message for trailing text"
 	expect_fail sh -c "echo nosuch >$SYS/delete_slot"
 	mark gone 8 64 0 0 || fail "creating slot 'gone' failed"
 	echo gone >"$SYS/delete_slot" || fail "delete of a clean slot refused"
