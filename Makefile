@@ -11,6 +11,7 @@
 #   make crash      deps, then the crash campaign (CRASH_RUNS=N, default 10)
 #   make unit       host unit tests (KUnit suites of the pure code, ASan)
 #   make fuzz       the store-image fuzzer; FUZZ_RUNS=N (default 1000000)
+#   make deb        Debian packages (DKMS sources, the tool) into .build/deb
 #   make install    the modules into /lib/modules/<KDIR's release>/updates,
 #                   then depmod; the forkmirror command and its man page
 #                   (PREFIX=/usr/local; DESTDIR for staging, no depmod)
@@ -78,6 +79,9 @@ FUZZ_RUNS ?= 1000000
 fuzz: deps
 	$(MAKE) -C tests/fuzz run RUNS=$(FUZZ_RUNS)
 
+deb: deps
+	bash scripts/build-debs.sh
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean || true
 	$(MAKE) -C tests/host clean
@@ -85,4 +89,4 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf .build tests/.work
 
-.PHONY: all modules tools install deps lint check demo bench crash unit fuzz clean
+.PHONY: all modules tools install deps lint check demo bench crash unit fuzz deb clean

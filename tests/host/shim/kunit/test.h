@@ -117,6 +117,8 @@ void fm_host_fail(struct kunit *test, const char *file, int line,
 #define KUNIT_EXPECT_TRUE_MSG(t, c, fmt, ...) FM_BOOL(t, 0, c, fmt, ##__VA_ARGS__)
 #define KUNIT_ASSERT_TRUE_MSG(t, c, fmt, ...) FM_BOOL(t, 1, c, fmt, ##__VA_ARGS__)
 #define KUNIT_ASSERT_NOT_NULL(t, p) FM_BOOL(t, 1, (p) != NULL, "")
+#define KUNIT_ASSERT_NOT_ERR_OR_NULL(t, p) \
+	FM_BOOL(t, 1, (p) != NULL && (unsigned long)(p) < (unsigned long)-4095, "")
 #define KUNIT_EXPECT_STREQ(t, a, b) FM_STR(t, 0, a, b, "")
 #define KUNIT_FAIL(t, fmt, ...) fm_host_fail(t, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
 
