@@ -6,6 +6,8 @@
 #   make deps       install, with apt, everything build, tests, demo need
 #   make lint       checkpatch --strict, sparse (C=2), W=1; fails on findings
 #   make check      deps, lint, then every test in QEMU guests (the CI command)
+#   make check-debug  every guest case on the debug kernel (KASAN, lockdep,
+#                   kmemleak), not only its CI subset: about 2 hours
 #   make demo       deps, then the demonstration in a QEMU guest
 #   make bench      deps, then the performance benchmark in a QEMU guest
 #   make crash      deps, then the crash campaign (CRASH_RUNS=N, default 10)
@@ -62,6 +64,9 @@ check: deps
 	$(MAKE) lint
 	bash tests/run-all.sh $(CASES)
 
+check-debug: deps
+	FM_KERNELS=debug FM_DEBUG_SUBSET=all bash tests/run-all.sh $(CASES)
+
 demo: deps
 	bash tests/run-demo.sh
 
@@ -89,4 +94,4 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf .build tests/.work
 
-.PHONY: all modules tools install deps lint check demo bench crash unit fuzz deb clean
+.PHONY: all modules tools install deps lint check check-debug demo bench crash unit fuzz deb clean

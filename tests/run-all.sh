@@ -12,7 +12,9 @@
 #      tests/debug-subset.txt, with timeouts scaled for its slowness.
 # Arguments: case names to run only those guest cases (on both kernels;
 # the debug kernel runs those of them in its subset, or all of them with
-# FM_DEBUG_SUBSET=all). FM_KERNELS="stock" or "debug" runs one kernel only.
+# FM_DEBUG_SUBSET=all; with no names, FM_DEBUG_SUBSET=all gives the debug
+# kernel every case but the benchmarks: make check-debug). FM_KERNELS="stock"
+# or "debug" runs one kernel only.
 # The last line is "N passed, N failed", totalled over everything.
 set -uo pipefail
 
@@ -113,7 +115,11 @@ main() {
 
 	if [[ " $kernels " == *" debug "* ]]; then
 		mapfile -t subset < <(grep -Ev '^\s*(#|$)' tests/debug-subset.txt)
-		if [ $# -gt 0 ] && [ "${FM_DEBUG_SUBSET:-}" = all ]; then
+		if [ $# -eq 0 ] && [ "${FM_DEBUG_SUBSET:-}" = all ]; then
+			# Every case the debug kernel may run (make check-debug).
+			mapfile -t subset < <(python3 tests/lib/runner.py --list --cases-dir tests/cases |
+				grep -Evx 'bench|bench-resync')
+		elif [ $# -gt 0 ] && [ "${FM_DEBUG_SUBSET:-}" = all ]; then
 			subset=("$@")
 		elif [ $# -gt 0 ]; then
 			want=()

@@ -18,9 +18,10 @@ mke2fs() { /sbin/mke2fs "$@"; }
 [ -x /sbin/losetup ] && losetup() { /sbin/losetup "$@"; }
 [ -x /sbin/blkid ] && blkid() { /sbin/blkid "$@"; }
 
-# log MSG...: progress message on the console.
+# log MSG...: progress message on the console, stamped with the guest's
+# uptime in seconds (the kernel log's clock), so slow steps show.
 log() {
-	echo "[$CASE/$PHASE] $*"
+	echo "[$CASE/$PHASE $(cut -d' ' -f1 /proc/uptime)s] $*"
 }
 
 # fail MSG...: end the case with a failure.
