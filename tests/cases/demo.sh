@@ -57,21 +57,22 @@ forkmirror status demo || fail "forkmirror status failed"
 [ "$(status_field demo 1)" = tracking ] || fail "not tracking: $(dmsetup status demo)"
 umount /mnt/demo
 
-say "The exported tracking log (/sys/fs/forkmirror/$(devnum "$META")/volumes/demo/log)"
-LOG=/sys/fs/forkmirror/$(devnum "$META")/volumes/demo/log
-od -An -tx1 -N 80 "$LOG" | head -n 5
-echo "... then the bitmap: $(dirty_of demo) regions of 512 KiB marked dirty"
+say "The exported tracking log: forkmirror log demo (from /sys/fs/forkmirror/$(devnum "$META")/volumes/demo/log)"
+forkmirror log demo >/tmp/log || fail "forkmirror log failed"
+head -n 12 /tmp/log
+[ "$(wc -l </tmp/log)" -gt 12 ] && echo "... ($(grep -c '^[0-9]' /tmp/log) extents in all)"
 
 say "The backup is repaired; resync copies the dirty regions only"
 dmsetup suspend backup && dmsetup load backup --table "0 $S linear $BACKUP 0" &&
 	dmsetup resume backup || fail "cannot repair the backup"
 dmsetup message demo 0 resync_rate 4096 || fail "resync_rate refused"
 dmsetup message demo 0 resync || fail "resync refused"
-while [ "$(status_field demo 1)" = resyncing ]; do
-	echo "  $(dmsetup status demo | cut -d' ' -f4-7)"
-	sleep 1
-done
+# Through a pipe, watch prints a line per change (on a terminal it
+# redraws one line in place).
+forkmirror watch --interval 0.5 demo | cat
+[ "$(status_field demo 1)" = in_sync ] || fail "forkmirror watch ended before in_sync"
 dmsetup status demo
+forkmirror status demo || fail "forkmirror status failed"
 [ "$(status_field demo 1)" = in_sync ] || fail "resync did not end in_sync: $(dmsetup status demo)"
 
 say "Compare primary and backup byte for byte"
