@@ -59,6 +59,11 @@ strip --strip-unneeded "$root/usr/sbin/forkmirror"
 install -d "$root/usr/share/man/man8" "$root/usr/share/doc/forkmirror-tools" "$root/DEBIAN"
 gzip -9n <"$top/tools/forkmirror.8" >"$root/usr/share/man/man8/forkmirror.8.gz"
 install -m 0644 "$top/packaging/copyright" "$root/usr/share/doc/forkmirror-tools/copyright"
+install -d "$root/lib/systemd/system" "$root/etc/forkmirror"
+sed 's|@SBINDIR@|/usr/sbin|' "$top/packaging/forkmirror-assemble.service.in" \
+	>"$root/lib/systemd/system/forkmirror-assemble.service"
+install -m 0644 "$top/packaging/volumes.conf" "$root/etc/forkmirror/volumes.conf"
+echo /etc/forkmirror/volumes.conf >"$root/DEBIAN/conffiles"
 cat >"$root/DEBIAN/control" <<EOT
 Package: forkmirror-tools
 Version: $ver-$rev

@@ -6,8 +6,8 @@
  * A PV on a forkmirror device puts its label on the primary and on the
  * backup too, and so on every device stacked over either of them (a
  * dm-linear over the backup, say): LVM sees duplicates and refuses them.
- * The filter accepts the forkmirror devices, then rejects every name of
- * every such device; a device of neither kind is left to LVM's other
+ * The filter accepts the forkmirror devices, then rejects every such
+ * device by a stable name; a device of neither kind is left to LVM's other
  * settings (no catch-all reject, so the host's other PVs keep working).
  *
  * The devices to reject: the primaries and backups, the devices below
@@ -17,6 +17,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,30 +131,28 @@ static void print_pattern(char kind, const char *name, bool *first)
 	*first = false;
 }
 
-/* Every /dev name of device @dev, as patterns of @kind. */
-static void print_names(char kind, const char *dev, bool *first)
+/*
+ * A stable name of device @dev as a pattern of @kind: /dev/mapper/NAME of a
+ * dm device; otherwise its /dev/disk/by-id names, and only when it has
+ * none its kernel name (which may change at the next boot: *@unstable).
+ * One name is enough: LVM accepts a device when any of its names matches
+ * an accept pattern first, and rejects it when the names that match a
+ * pattern all match a reject pattern first; names matching no pattern do
+ * not count. So no name that may belong to another device tomorrow
+ * (/dev/dm-N, /dev/block/M:N, sdX when a stable name exists) is used.
+ */
+static void print_names(char kind, const char *dev, bool *first, bool *unstable)
 {
 	char path[PATH_MAX], link[PATH_MAX], name[256];
-	unsigned int ma, mi;
+	unsigned int ma, mi, found = 0;
 	struct dirent *e;
 	struct stat st;
 	ssize_t n;
 	FILE *f;
 	DIR *dir;
-	const char *dirs[] = { "/dev/mapper", "/dev/disk/by-id", "/dev/disk/by-uuid",
-			       "/dev/disk/by-path", "/dev/disk/by-label",
-			       "/dev/disk/by-partuuid", "/dev/disk/by-diskseq" };
-	size_t i;
 
 	if (sscanf(dev, "%u:%u", &ma, &mi) != 2)
 		return;
-	snprintf(path, sizeof(path), "/sys/dev/block/%s", dev);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = '\0';
-		snprintf(path, sizeof(path), "/dev/%s", strrchr(link, '/') + 1);
-		print_pattern(kind, path, first);
-	}
 	snprintf(path, sizeof(path), "/sys/dev/block/%s/dm/name", dev);
 	f = fopen(path, "r");
 	if (f) {
@@ -161,44 +160,86 @@ static void print_names(char kind, const char *dev, bool *first)
 			name[strcspn(name, "\n")] = '\0';
 			snprintf(path, sizeof(path), "/dev/mapper/%s", name);
 			print_pattern(kind, path, first);
+			found++;
 		}
 		fclose(f);
+		if (found)
+			return;
 	}
-	snprintf(path, sizeof(path), "/dev/block/%s", dev);
-	print_pattern(kind, path, first);
-	/* Other names udev made (not /dev/mapper's, done above). */
-	for (i = 1; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		dir = opendir(dirs[i]);
-		if (!dir)
+	dir = opendir("/dev/disk/by-id");
+	while (dir && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
 			continue;
-		while ((e = readdir(dir))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dirs[i], e->d_name);
-			if (!stat(path, &st) && S_ISBLK(st.st_mode) &&
-			    major(st.st_rdev) == ma && minor(st.st_rdev) == mi)
-				print_pattern(kind, path, first);
+		snprintf(path, sizeof(path), "/dev/disk/by-id/%s", e->d_name);
+		if (!stat(path, &st) && S_ISBLK(st.st_mode) && major(st.st_rdev) == ma &&
+		    minor(st.st_rdev) == mi) {
+			print_pattern(kind, path, first);
+			found++;
 		}
-		closedir(dir);
 	}
+	if (dir)
+		closedir(dir);
+	if (found)
+		return;
+	snprintf(path, sizeof(path), "/sys/dev/block/%s", dev);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		snprintf(path, sizeof(path), "/dev/%s", strrchr(link, '/') + 1);
+		print_pattern(kind, path, first);
+		*unstable = true;
+	}
+}
+
+/* "maj:min" of the block device at @path, or -1. */
+static int dev_of_path(const char *path, char *dev, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) || !S_ISBLK(st.st_mode))
+		return -1;
+	snprintf(dev, len, "%u:%u", major(st.st_rdev), minor(st.st_rdev));
+	return 0;
 }
 
 static int run(int argc, char **argv)
 {
 	static struct devset fm, comp;
-	struct fm_flag flags[] = { { "config", NULL }, { NULL, NULL } };
-	bool one_line = false, first = true;
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "config", no_argument, NULL, 'c' },
+		{ "volumes", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool one_line = false, first = true, unstable = false;
+	const char *volumes = NULL;
+	struct fm_conf_dev *conf = NULL;
+	unsigned int nconf = 0, k;
 	char **names = NULL, d[16];
 	struct fm_dm_target t;
 	size_t n = 0, i;
-	int code = FM_EXIT_OK, r;
+	int code = FM_EXIT_OK, r, o;
 
-	flags[0].set = &one_line;
-	r = fm_parse_flags(&fm_cmd_lvm_filter, argc, argv, NULL, flags, &code);
-	if (r < 0)
-		return code;
-	if (r != argc)
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (o == 'h')
+			return fm_help(&fm_cmd_lvm_filter);
+		if (o == 'c')
+			one_line = true;
+		else if (o == 'v')
+			volumes = optarg;
+		else
+			return fm_usage_err(&fm_cmd_lvm_filter, "unknown option or missing value: %s",
+					    argv[optind - 1]);
+	}
+	if (optind != argc)
 		return fm_usage_err(&fm_cmd_lvm_filter, "takes no operands");
+	if (volumes) {
+		r = fm_conf_load(volumes, &conf, &nconf);
+		if (r)
+			return r;
+	}
 	r = fm_dm_names(&names, &n);
 	if (r) {
 		fm_err("cannot list the dm devices: %s", r == -ENXIO ?
@@ -217,6 +258,13 @@ static int run(int argc, char **argv)
 		}
 	}
 	fm_dm_free_names(names, n);
+	/* The config's devices: the legs that exist now join the walk. */
+	for (k = 0; k < nconf && !code; k++) {
+		snprintf(d, sizeof(d), "%s", "");
+		if ((!dev_of_path(conf[k].primary, d, sizeof(d)) && add(&comp, d) < 0) ||
+		    (!dev_of_path(conf[k].backup, d, sizeof(d)) && add(&comp, d) < 0))
+			code = FM_EXIT_FAIL;
+	}
 	if (code || closure(&comp, "slaves", &fm) || closure(&comp, "holders", &fm)) {
 		fm_err("too many devices to filter");
 		return FM_EXIT_FAIL;
@@ -230,25 +278,47 @@ static int run(int argc, char **argv)
 		printf("devices { global_filter = [ ");
 	}
 	for (i = 0; i < fm.n; i++)
-		print_names('a', fm.dev[i], &first);
+		print_names('a', fm.dev[i], &first, &unstable);
+	/* Configured devices not assembled yet: their names as they will be. */
+	for (k = 0; k < nconf; k++) {
+		char path[160];
+
+		snprintf(path, sizeof(path), "/dev/mapper/%s", conf[k].name);
+		if (dev_of_path(path, d, sizeof(d)) || !in_set(&fm, d))
+			print_pattern('a', path, &first);
+	}
 	for (i = 0; i < comp.n; i++)
-		print_names('r', comp.dev[i], &first);
+		print_names('r', comp.dev[i], &first, &unstable);
+	/* The configured legs by the names the config gives, present or not. */
+	for (k = 0; k < nconf; k++) {
+		print_pattern('r', conf[k].primary, &first);
+		print_pattern('r', conf[k].backup, &first);
+	}
+	free(conf);
 	if (first)
 		printf("\"a|.*|\"");
 	printf(one_line ? " ] }\n" : " ]\n}\n");
+	if (unstable)
+		fm_err("warning: a device without a /dev/disk/by-id name is rejected by its kernel "
+		       "name, which may name another device after a reboot: run lvm-filter again "
+		       "then");
 	return FM_EXIT_OK;
 }
 
 const struct fm_cmd fm_cmd_lvm_filter = {
 	.name = "lvm-filter",
-	.synopsis = "lvm-filter [--config]",
+	.synopsis = "lvm-filter [--config] [--volumes FILE]",
 	.help =
 	"Print the lvm.conf devices { global_filter } that lets LVM use PVs on\n"
 	"forkmirror devices: it accepts every forkmirror device and rejects\n"
 	"every name of their primaries and backups and of the devices stacked\n"
 	"with them, which carry the same PV labels. Other devices are left to\n"
 	"LVM. Run it again after creating or removing forkmirror devices.\n\n"
-	"  --config   one line, for lvm --config\n"
-	"  --help     this text\n",
+	"  --config         one line, for lvm --config\n"
+	"  --volumes FILE   also the devices of the assemble config FILE\n"
+	"                   (/etc/forkmirror/volumes.conf), by the names they\n"
+	"                   will have and the legs as FILE names them: the\n"
+	"                   filter for lvm.conf before they are assembled at boot\n"
+	"  --help           this text\n",
 	.run = run,
 };

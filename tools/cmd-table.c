@@ -49,13 +49,9 @@ static int blockdev(const char *path, uint64_t *sectors, dev_t *rdev)
 	return r;
 }
 
-/*
- * Parse the command line of table or create into a checked, canonical
- * table line in @line. Returns FM_EXIT_OK, or the exit code with the
- * reason printed; *@help_done when --help was asked.
- */
-static int build_line(const struct fm_cmd *c, int argc, char **argv,
-		      const char **name, char *line, size_t len, bool *help_done)
+int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
+		   const char **name, struct fm_args *a, bool check_devices,
+		   char *line, size_t len, bool *help_done)
 {
 	enum { O_PRIMARY = 256, O_BACKUP, O_TRACKER, O_VOLUME, O_REGION,
 	       O_RATE, O_NO_AUTO, O_NO_INTENT, O_START_OFFLINE, O_FORK_MODE,
@@ -78,14 +74,13 @@ static int build_line(const struct fm_cmd *c, int argc, char **argv,
 	char *pos[4] = { NULL }, *region = NULL, *feat[MAX_WORDS], *words[MAX_WORDS + 8];
 	unsigned int nfeat = 0, nwords = 0, npos = 0, i;
 	char count[16];
-	struct fm_args a;
 	const char *why;
 	uint64_t psize, bsize, tsize;
 	dev_t pdev, bdev, tdev;
 	int o;
 
 	*help_done = false;
-	optind = 1;
+	optind = 0;	/* glibc: start over, this may be the n-th call */
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (nfeat + 2 > MAX_WORDS)
@@ -160,28 +155,30 @@ static int build_line(const struct fm_cmd *c, int argc, char **argv,
 		for (i = 0; i < nfeat; i++)
 			words[nwords++] = feat[i];
 	}
-	if (fm_parse_args(nwords, words, &a, &why)) {
+	if (fm_parse_args(nwords, words, a, &why)) {
 		fm_err("%s", why);
 		return FM_EXIT_USAGE;
 	}
-	if (blockdev(a.primary_path, &psize, &pdev) ||
-	    blockdev(a.backup_path, &bsize, &bdev) ||
-	    blockdev(a.tracker_path, &tsize, &tdev))
+	if (!check_devices)
+		return FM_EXIT_OK;
+	if (blockdev(a->primary_path, &psize, &pdev) ||
+	    blockdev(a->backup_path, &bsize, &bdev) ||
+	    blockdev(a->tracker_path, &tsize, &tdev))
 		return FM_EXIT_FAIL;
 	if (pdev == bdev || pdev == tdev || bdev == tdev) {
 		fm_err("primary, backup and tracker must be three different devices");
 		return FM_EXIT_USAGE;
 	}
 	if (!psize) {
-		fm_err("the primary %s is empty", a.primary_path);
+		fm_err("the primary %s is empty", a->primary_path);
 		return FM_EXIT_FAIL;
 	}
 	if (bsize < psize) {
 		fm_err("the backup %s (%" PRIu64 " sectors) is smaller than the primary %s (%" PRIu64 ")",
-		       a.backup_path, bsize, a.primary_path, psize);
+		       a->backup_path, bsize, a->primary_path, psize);
 		return FM_EXIT_FAIL;
 	}
-	if (fm_format_table(psize, &a, line, len) < 0) {
+	if (fm_format_table(psize, a, line, len) < 0) {
 		fm_err("table line too long");
 		return FM_EXIT_FAIL;
 	}
@@ -191,8 +188,10 @@ static int build_line(const struct fm_cmd *c, int argc, char **argv,
 static int run_table(int argc, char **argv)
 {
 	char line[1024];
+	struct fm_args a;
 	bool help;
-	int r = build_line(&fm_cmd_table, argc, argv, NULL, line, sizeof(line), &help);
+	int r = fm_table_build(&fm_cmd_table, argc, argv, NULL, &a, true, line, sizeof(line),
+			       &help);
 
 	if (!r && !help)
 		printf("%s\n", line);
@@ -203,14 +202,17 @@ static int run_create(int argc, char **argv)
 {
 	char line[1024];
 	const char *name = NULL;
+	struct fm_args a;
 	bool help;
 	int r;
 
-	r = build_line(&fm_cmd_create, argc, argv, &name, line, sizeof(line), &help);
+	r = fm_table_build(&fm_cmd_create, argc, argv, &name, &a, true, line, sizeof(line),
+			   &help);
 	if (r || help)
 		return r;
-	if (!*name || strlen(name) >= 128 || strchr(name, '/'))
-		return fm_usage_err(&fm_cmd_create, "bad device name %s", name);
+	if (!fm_dm_name_ok(name))
+		return fm_usage_err(&fm_cmd_create, "bad device name '%s': 1 to 127 bytes, no '/'",
+				    name);
 	r = fm_dm_create(name, line);
 	if (r) {
 		fm_err("%s: the kernel refused the table (%s; its log says why): %s",

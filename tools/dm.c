@@ -177,6 +177,14 @@ out:
 	return r;
 }
 
+bool fm_dm_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n && n < 128 && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..");
+}
+
 int fm_dm_volume_dir(const struct fm_dm_target *t, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "/sys/fs/forkmirror/%s/volumes/%s",

@@ -42,6 +42,9 @@ int fm_dm_get(const char *name, struct fm_dm_target *t);
  */
 int fm_dm_create(const char *name, const char *line);
 
+/* A dm device name dm accepts: 1 to 127 bytes (DM_NAME_LEN), no '/'. */
+bool fm_dm_name_ok(const char *name);
+
 /* The sysfs directory of the volume @t holds, into @buf. */
 int fm_dm_volume_dir(const struct fm_dm_target *t, char *buf, size_t len);
 

@@ -17,14 +17,18 @@
 
 static const struct fm_cmd *const cmds[] = {
 	&fm_cmd_status, &fm_cmd_watch, &fm_cmd_log, &fm_cmd_table,
-	&fm_cmd_create, &fm_cmd_store, &fm_cmd_lvm_filter,
+	&fm_cmd_create, &fm_cmd_assemble, &fm_cmd_store, &fm_cmd_lvm_filter,
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+bool fm_quiet;
 
 void fm_err(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (fm_quiet)
+		return;
 	fputs("forkmirror: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -63,7 +67,7 @@ int fm_parse_flags(const struct fm_cmd *c, int argc, char **argv, bool *json,
 	for (i = 0; extra && extra[i].name && n < 15; i++)
 		opts[n++] = (struct option){ extra[i].name, no_argument, NULL, 256 + i };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
-	optind = 1;
+	optind = 0;	/* glibc: start over */
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (o == 'h') {

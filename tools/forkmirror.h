@@ -35,6 +35,7 @@ extern const struct fm_cmd fm_cmd_log;
 extern const struct fm_cmd fm_cmd_watch;
 extern const struct fm_cmd fm_cmd_store;
 extern const struct fm_cmd fm_cmd_lvm_filter;
+extern const struct fm_cmd fm_cmd_assemble;
 
 /* "forkmirror: <message>" on stderr. */
 void fm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -62,5 +63,43 @@ struct fm_flag {
 };
 int fm_parse_flags(const struct fm_cmd *c, int argc, char **argv, bool *json,
 		   const struct fm_flag *extra, int *code);
+
+struct fm_args;
+
+/*
+ * fm_table_build() - the arguments of `table`/`create` (also a line of the
+ * assemble config) into a checked table line
+ * @c: the subcommand, for its usage and --help
+ * @argc, @argv: the words, argv[0] being the subcommand's name; getopt
+ *	permutes them, and @a's device paths point into them
+ * @name: when not NULL, the first operand is a device name, set here
+ * @a: the parsed table parameters (the target's own parser)
+ * @check_devices: open the three devices, check them, and size @line to
+ *	the primary; when false, only the words are checked
+ * @line, @len: the canonical table line
+ * @help_done: set when --help was asked (and printed)
+ *
+ * Returns FM_EXIT_OK, or the exit code with the reason printed.
+ */
+int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
+		   const char **name, struct fm_args *a, bool check_devices,
+		   char *line, size_t len, bool *help_done);
+
+/* A device of the assemble config: its name and the legs LVM must not see. */
+struct fm_conf_dev {
+	char name[128];
+	char primary[256];
+	char backup[256];
+};
+
+/*
+ * fm_conf_load() - the devices of the assemble config @path (NULL: the
+ * default) into a malloc'ed array. Returns FM_EXIT_OK or the exit code,
+ * printed.
+ */
+int fm_conf_load(const char *path, struct fm_conf_dev **devs, unsigned int *n);
+
+/* Quiet: fm_err() prints nothing (retries whose last try speaks). */
+extern bool fm_quiet;
 
 #endif /* FORKMIRROR_TOOL_H */

@@ -57,4 +57,21 @@ for so in $(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 	pkg=$(echo "$pkg" | head -n 1 | cut -d: -f1)
 	echo "$deps" | grep -q "$pkg" || fail "needs $so of $pkg, not in Depends: $deps"
 done
+for f in ./lib/systemd/system/forkmirror-assemble.service ./etc/forkmirror/volumes.conf; do
+	echo "$list" | grep -qx "$f" || fail "the tools package has no $f"
+done
+dpkg-deb --ctrl-tarfile "$tools" | tar -xO ./conffiles | grep -qx /etc/forkmirror/volumes.conf ||
+	fail "volumes.conf is not a conffile"
+# The unit, with the tool where it is here, passes systemd's own check.
+if command -v systemd-analyze >/dev/null; then
+	sed "s|@SBINDIR@|$out/root/usr/sbin|" "$top/packaging/forkmirror-assemble.service.in" \
+		>"$out/forkmirror-assemble.service"
+	v=$(systemd-analyze verify --man=no "$out/forkmirror-assemble.service" 2>&1) ||
+		fail "systemd-analyze verify failed: $v"
+	[ -z "$v" ] || fail "systemd-analyze verify: $v"
+fi
+# The shipped config is all comments: assemble has nothing to do.
+"$out/root/usr/sbin/forkmirror" assemble --config "$out/root/etc/forkmirror/volumes.conf" \
+	--dry-run >"$out/asm" 2>&1 || fail "assemble of the shipped config: $(cat "$out/asm")"
+grep -q "lists no devices" "$out/asm" || fail "the shipped config lists devices: $(cat "$out/asm")"
 echo "packages of $ver: ok ($(du -k "$dkms" | cut -f1) KiB and $(du -k "$tools" | cut -f1) KiB)"

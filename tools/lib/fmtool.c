@@ -285,3 +285,34 @@ void fm_progress_bar(uint64_t done, uint64_t total, unsigned int width,
 	buf[pos] = '\0';
 	snprintf(buf + pos, len - pos, "] %3u.%u%%", permille / 10, permille % 10);
 }
+
+int fm_conf_words(char *line, char **words, unsigned int max, const char **why)
+{
+	unsigned int n = 0;
+	char *p;
+
+	for (p = line; *p; p++) {
+		if (*p == '#' || *p == '\n') {
+			*p = '\0';
+			break;
+		}
+		if ((unsigned char)*p < ' ' && *p != '\t') {
+			*why = "a control character in the line";
+			return -EINVAL;
+		}
+	}
+	for (p = line; *p;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (n == max) {
+			*why = "too many words in the line";
+			return -EINVAL;
+		}
+		words[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	return (int)n;
+}

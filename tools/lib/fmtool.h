@@ -109,4 +109,16 @@ int64_t fm_eta_s(uint64_t regions_left, uint32_t region_sectors,
 void fm_progress_bar(uint64_t done, uint64_t total, unsigned int width,
 		     char *buf, size_t len);
 
+/*
+ * fm_conf_words() - split one line of the assemble config in place
+ * @line: the line; a '#' starts a comment, words are separated by blanks
+ * @words: where the words go
+ * @max: room in @words
+ * @why: set when the line is refused
+ *
+ * Returns the number of words (0 for a blank or comment line), or -EINVAL
+ * for more than @max words or a control character.
+ */
+int fm_conf_words(char *line, char **words, unsigned int max, const char **why);
+
 #endif /* FORKMIRROR_FMTOOL_H */

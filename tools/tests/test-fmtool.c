@@ -303,6 +303,34 @@ static void json_shape(void)
 	json_object_put(o);
 }
 
+static void conf_lines(void)
+{
+	char line[256], *w[8];
+	const char *why = NULL;
+	int n;
+
+	strcpy(line, "  vol0\t--region-sectors 128 /dev/a /dev/b /dev/c v # comment x y\n");
+	n = fm_conf_words(line, w, 8, &why);
+	CHECK(n == 7 && !strcmp(w[0], "vol0") && !strcmp(w[1], "--region-sectors") &&
+	      !strcmp(w[6], "v"), "%d words, '%s'", n, n > 0 ? w[n - 1] : "");
+	strcpy(line, "# only a comment\n");
+	CHECK(fm_conf_words(line, w, 8, &why) == 0, "comment line");
+	strcpy(line, "   \t \n");
+	CHECK(fm_conf_words(line, w, 8, &why) == 0, "blank line");
+	strcpy(line, "");
+	CHECK(fm_conf_words(line, w, 8, &why) == 0, "empty line");
+	strcpy(line, "a b c d e f g h i");
+	why = NULL;
+	CHECK(fm_conf_words(line, w, 8, &why) == -EINVAL && why, "9 words in 8");
+	strcpy(line, "a b c d e f g h");
+	CHECK(fm_conf_words(line, w, 8, &why) == 8, "8 words in 8");
+	strcpy(line, "vol0 /dev/a\r");
+	why = NULL;
+	CHECK(fm_conf_words(line, w, 8, &why) == -EINVAL && why, "a CR accepted");
+	strcpy(line, "vol0#no-space-comment");
+	CHECK(fm_conf_words(line, w, 8, &why) == 1 && !strcmp(w[0], "vol0"), "# glued");
+}
+
 int main(void)
 {
 	RUN(table_round_trip);
@@ -312,5 +340,6 @@ int main(void)
 	RUN(log_extents);
 	RUN(progress);
 	RUN(json_shape);
+	RUN(conf_lines);
 	return fm_check_done();
 }
