@@ -166,8 +166,10 @@ static int run(int argc, char **argv)
 			       r == -ENODEV ? "no such dm device" : strerror(-r));
 		return FM_EXIT_FAIL;
 	}
-	if (fm_dm_volume_dir(&t, dir, sizeof(dir)))
+	if (fm_dm_volume_dir(&t, dir, sizeof(dir))) {
+		fm_err("%s: the volume's sysfs path is too long", argv[first]);
 		return FM_EXIT_FAIL;
+	}
 	snprintf(path, sizeof(path), "%s/log", dir);
 	r = fm_read_log(path, &buf, &log, &moving, &why);
 	if (r) {

@@ -75,9 +75,21 @@ static int dev_of_kname(const char *kname, char *dev, size_t len)
 	return r;
 }
 
-/* Add the devices of /sys/dev/block/@dev/@rel (slaves or holders). */
+/* dm device @dev ("maj:min") shows its lower device's bytes as they are? */
+static bool identity(const char *dev)
+{
+	unsigned int ma, mi;
+
+	return sscanf(dev, "%u:%u", &ma, &mi) == 2 && fm_dm_identity(ma, mi) == 1;
+}
+
+/*
+ * Add to @s the devices of /sys/dev/block/@dev/@rel (slaves or holders)
+ * that @want accepts, not those of @stop. Returns how many were new, or
+ * -E2BIG.
+ */
 static int add_links(struct devset *s, const char *dev, const char *rel,
-		     const struct devset *stop)
+		     const struct devset *stop, bool (*want)(const char *dev, const char *via))
 {
 	char path[PATH_MAX], d[16];
 	struct dirent *e;
@@ -91,7 +103,7 @@ static int add_links(struct devset *s, const char *dev, const char *rel,
 	while ((e = readdir(dir))) {
 		if (e->d_name[0] == '.' || dev_of_kname(e->d_name, d, sizeof(d)))
 			continue;
-		if (stop && in_set(stop, d))
+		if ((stop && in_set(stop, d)) || !want(d, dev))
 			continue;
 		r = add(s, d);
 		if (r < 0)
@@ -102,21 +114,75 @@ static int add_links(struct devset *s, const char *dev, const char *rel,
 	return r < 0 ? r : n;
 }
 
-/* Grow @s to its closure over @rel links, not crossing @stop. */
-static int closure(struct devset *s, const char *rel, const struct devset *stop)
+/* Down: through a device that maps its lower one as it is. */
+static bool down_ok(const char *lower, const char *via)
+{
+	(void)lower;
+	return identity(via);
+}
+
+/* Up: to a device that maps this one as it is. */
+static bool up_ok(const char *upper, const char *via)
+{
+	(void)via;
+	return identity(upper);
+}
+
+/* The kernel's partitions of @dev: entries of its sysfs dir with a partition file. */
+static int add_partitions(struct devset *s, const char *dev)
+{
+	char path[PATH_MAX], d[16];
+	struct dirent *e;
+	struct stat st;
+	DIR *dir;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%s", dev);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir)) && r >= 0) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/dev/block/%s/%s/partition", dev, e->d_name);
+		if (stat(path, &st) || dev_of_kname(e->d_name, d, sizeof(d)))
+			continue;
+		r = add(s, d);
+	}
+	closedir(dir);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Every device showing a leg's PV label, from the legs in @s: below a leg,
+ * the devices an identity mapping (dm-linear at offset 0, multipath) shows
+ * as they are, through such mappings only (never into the PV of another
+ * VG a leg may be an LV of); above, the identity mappings of them but the
+ * forkmirror devices in @stop; the kernel's partitions of all of them (a
+ * partition table on the forkmirror device shows on its legs too).
+ */
+static int closure(struct devset *s, const struct devset *stop)
 {
 	size_t i;
 	int r;
 
 	for (i = 0; i < s->n; i++) {	/* s->n grows as devices are found */
-		r = add_links(s, s->dev[i], rel, stop);
+		r = add_links(s, s->dev[i], "slaves", stop, down_ok);
+		if (r >= 0)
+			r = add_links(s, s->dev[i], "holders", stop, up_ok);
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	for (i = 0, r = 0; i < s->n && r >= 0; i++)
+		r = add_partitions(s, s->dev[i]);
+	return r;
 }
 
-/* A name as an anchored LVM regex, with its metacharacters escaped. */
+/*
+ * A name as an anchored LVM regex inside an lvm.conf string: a regex
+ * metacharacter gets a backslash, which the string itself then doubles
+ * (lvm.conf reads \\ as one backslash and \" as a quote).
+ */
 static void print_pattern(char kind, const char *name, bool *first)
 {
 	const char *p;
@@ -124,6 +190,8 @@ static void print_pattern(char kind, const char *name, bool *first)
 	printf("%s\"%c|^", *first ? "" : ", ", kind);
 	for (p = name; *p; p++) {
 		if (strchr(".[]()*+?^$\\|{}", *p))
+			fputs("\\\\", stdout);
+		if (*p == '"' || *p == '\\')
 			putchar('\\');
 		putchar(*p);
 	}
@@ -216,7 +284,6 @@ static int run(int argc, char **argv)
 	struct fm_conf_dev *conf = NULL;
 	unsigned int nconf = 0, k;
 	char **names = NULL, d[16];
-	struct fm_dm_target t;
 	size_t n = 0, i;
 	int code = FM_EXIT_OK, r, o;
 
@@ -247,26 +314,46 @@ static int run(int argc, char **argv)
 		return FM_EXIT_FAIL;
 	}
 	fm.n = comp.n = 0;
-	for (i = 0; i < n; i++) {
-		if (fm_dm_get(names[i], &t))
+	for (i = 0; i < n && !code; i++) {
+		char legs[16][32];
+		size_t nl, j;
+		uint32_t ma, mi;
+
+		r = fm_dm_legs(names[i], legs, 16, &nl, &ma, &mi);
+		if (r == -ENOENT || r == -ENODEV)	/* not ours, or just removed */
 			continue;
-		snprintf(d, sizeof(d), "%u:%u", t.major, t.minor);
-		if (add(&fm, d) < 0 || add(&comp, t.table.args.primary_path) < 0 ||
-		    add(&comp, t.table.args.backup_path) < 0) {
+		if (r) {
+			fm_err("%s: cannot read its table: %s", names[i], strerror(-r));
 			code = FM_EXIT_FAIL;
 			break;
 		}
+		snprintf(d, sizeof(d), "%u:%u", ma, mi);
+		if (add(&fm, d) < 0)
+			code = FM_EXIT_FAIL;
+		for (j = 0; j < nl && !code; j++)
+			if (add(&comp, legs[j]) < 0)
+				code = FM_EXIT_FAIL;
 	}
 	fm_dm_free_names(names, n);
 	/* The config's devices: the legs that exist now join the walk. */
 	for (k = 0; k < nconf && !code; k++) {
-		snprintf(d, sizeof(d), "%s", "");
 		if ((!dev_of_path(conf[k].primary, d, sizeof(d)) && add(&comp, d) < 0) ||
 		    (!dev_of_path(conf[k].backup, d, sizeof(d)) && add(&comp, d) < 0))
 			code = FM_EXIT_FAIL;
 	}
-	if (code || closure(&comp, "slaves", &fm) || closure(&comp, "holders", &fm)) {
-		fm_err("too many devices to filter");
+	/*
+	 * A forkmirror device that is a leg of another shows that one's
+	 * label: a leg, never accepted.
+	 */
+	for (i = 0; i < fm.n; ) {
+		if (in_set(&comp, fm.dev[i]))
+			memmove(fm.dev[i], fm.dev[--fm.n], sizeof(fm.dev[0]));
+		else
+			i++;
+	}
+	if (code || closure(&comp, &fm)) {
+		fm_err(code ? "cannot list the forkmirror devices' legs" : "too many devices to filter");
+		free(conf);
 		return FM_EXIT_FAIL;
 	}
 	if (!one_line) {

@@ -59,8 +59,8 @@ static int run(int argc, char **argv)
 		struct fm_dm_target t;
 
 		r = fm_dm_get(name, &t);
-		if (r == -ENOENT && !named)
-			continue;
+		if ((r == -ENOENT || r == -ENODEV) && !named)
+			continue;	/* not ours, or removed since the list */
 		if (r) {
 			if (r != -EINVAL)
 				fm_err("%s: %s", name, r == -ENOENT ?

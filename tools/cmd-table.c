@@ -15,6 +15,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <dirent.h>
+#include <limits.h>
 #include <linux/fs.h>
 
 #include "forkmirror.h"
@@ -47,6 +50,75 @@ static int blockdev(const char *path, uint64_t *sectors, dev_t *rdev)
 	}
 	close(fd);
 	return r;
+}
+
+/* @dev's whole disk when it is a partition, else @dev itself. */
+static dev_t whole_disk(dev_t dev)
+{
+	char path[PATH_MAX + 16], real[PATH_MAX], buf[32];
+	unsigned int ma, mi;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", major(dev), minor(dev));
+	if (stat(path, &st))
+		return dev;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(dev), minor(dev));
+	if (!realpath(path, real))
+		return dev;
+	snprintf(path, sizeof(path), "%s/../dev", real);
+	f = fopen(path, "r");
+	if (!f)
+		return dev;
+	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%u:%u", &ma, &mi) != 2) {
+		fclose(f);
+		return dev;
+	}
+	fclose(f);
+	return makedev(ma, mi);
+}
+
+/* Whether @lower is @dev or below it (its sysfs slaves, recursively). */
+static bool stacked_on(dev_t dev, dev_t lower, unsigned int depth)
+{
+	char path[PATH_MAX], buf[32];
+	unsigned int ma, mi;
+	struct dirent *e;
+	bool found = false;
+	DIR *dir;
+	FILE *f;
+
+	if (dev == lower)
+		return true;
+	if (depth > 16)
+		return false;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/slaves", major(dev), minor(dev));
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!found && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/block/%s/dev", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &ma, &mi) == 2)
+			found = stacked_on(makedev(ma, mi), lower, depth + 1);
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * Whether @a and @b share bytes: the same device, a partition and its
+ * disk, or one stacked on the other (a dm or md device over it).
+ */
+static bool related(dev_t a, dev_t b)
+{
+	return a == b || whole_disk(a) == b || whole_disk(b) == a ||
+	       stacked_on(a, b, 0) || stacked_on(b, a, 0);
 }
 
 int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
@@ -165,8 +237,9 @@ int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
 	    blockdev(a->backup_path, &bsize, &bdev) ||
 	    blockdev(a->tracker_path, &tsize, &tdev))
 		return FM_EXIT_FAIL;
-	if (pdev == bdev || pdev == tdev || bdev == tdev) {
-		fm_err("primary, backup and tracker must be three different devices");
+	if (related(pdev, bdev) || related(pdev, tdev) || related(bdev, tdev)) {
+		fm_err("primary, backup and tracker must be three different devices, none a partition of another or stacked on another (%s %s %s)",
+		       a->primary_path, a->backup_path, a->tracker_path);
 		return FM_EXIT_USAGE;
 	}
 	if (!psize) {
@@ -214,6 +287,10 @@ static int run_create(int argc, char **argv)
 		return fm_usage_err(&fm_cmd_create, "bad device name '%s': 1 to 127 bytes, no '/'",
 				    name);
 	r = fm_dm_create(name, line);
+	if (r == -EEXIST || r == -EBUSY) {
+		fm_err("%s: a dm device of that name exists", name);
+		return FM_EXIT_FAIL;
+	}
 	if (r) {
 		fm_err("%s: the kernel refused the table (%s; its log says why): %s",
 		       name, strerror(-r), line);

@@ -170,8 +170,98 @@ int fm_dm_create(const char *name, const char *line)
 		r = -ENOMEM;
 		goto out;
 	}
-	r = dm_task_run(dmt) ? 0 : -EIO;
+	r = 0;
+	if (!dm_task_run(dmt)) {
+		r = -dm_task_get_errno(dmt);
+		if (!r)
+			r = -EIO;
+	}
 	dm_udev_wait(cookie);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int fm_dm_legs(const char *name, char (*legs)[32], size_t max, size_t *n,
+	       uint32_t *major, uint32_t *minor)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_TABLE);
+	uint64_t start, length;
+	char *type, *p, a[32], b[32];
+	void *next = NULL;
+	struct dm_info info;
+	bool found = false;
+	int r = 0;
+
+	*n = 0;
+	if (!dmt)
+		return -ENXIO;
+	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) ||
+	    !dm_task_get_info(dmt, &info) || !info.exists) {
+		r = -ENODEV;
+		goto out;
+	}
+	*major = info.major;
+	*minor = info.minor;
+	do {
+		next = dm_get_next_target(dmt, next, &start, &length, &type, &p);
+		if (!type || strcmp(type, TARGET_NAME))
+			continue;
+		found = true;
+		if (!p || sscanf(p, "%31s %31s", a, b) != 2) {
+			r = -EINVAL;
+			break;
+		}
+		if (*n + 2 > max) {
+			r = -E2BIG;
+			break;
+		}
+		snprintf(legs[(*n)++], 32, "%s", a);
+		snprintf(legs[(*n)++], 32, "%s", b);
+	} while (next);
+	if (!r && !found)
+		r = -ENOENT;
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int fm_dm_identity(uint32_t major, uint32_t minor)
+{
+	struct dm_task *dmt;
+	uint64_t start, length;
+	char *type, *p, lower[32];
+	unsigned long long off;
+	void *next = NULL;
+	struct dm_info info;
+	int r = 0, targets = 0;
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dm", major, minor);
+	if (stat(path, &st))
+		return 0;		/* not a dm device */
+	dmt = dm_task_create(DM_DEVICE_TABLE);
+	if (!dmt)
+		return -ENXIO;
+	if (!dm_task_set_major(dmt, major) || !dm_task_set_minor(dmt, minor) ||
+	    !dm_task_run(dmt) || !dm_task_get_info(dmt, &info) || !info.exists) {
+		r = -ENODEV;
+		goto out;
+	}
+	do {
+		next = dm_get_next_target(dmt, next, &start, &length, &type, &p);
+		if (!type)
+			continue;
+		targets++;
+		if (!strcmp(type, "multipath"))
+			r = 1;
+		else if (!strcmp(type, "linear") && !start && p &&
+			 sscanf(p, "%31s %llu", lower, &off) == 2 && !off)
+			r = 1;
+	} while (next);
+	if (targets != 1)
+		r = 0;
 out:
 	dm_task_destroy(dmt);
 	return r;

@@ -42,6 +42,23 @@ int fm_dm_get(const char *name, struct fm_dm_target *t);
  */
 int fm_dm_create(const char *name, const char *line);
 
+/*
+ * fm_dm_legs() - the primary and backup ("maj:min") of every forkmirror
+ * target of dm device @name, from its table only (words 1 and 2), into
+ * @legs (2 per target, at most @max). Returns 0; -ENOENT when it holds no
+ * forkmirror target; -ENODEV when there is no such device; -E2BIG.
+ */
+int fm_dm_legs(const char *name, char (*legs)[32], size_t max, size_t *n,
+	       uint32_t *major, uint32_t *minor);
+
+/*
+ * fm_dm_identity() - whether dm device @major:@minor shows its lower
+ * device's bytes at the same offsets (one linear target at offset 0 from
+ * sector 0, or multipath), so a label on either is on both. Returns 1, 0
+ * (also for a device that is not dm), or -errno.
+ */
+int fm_dm_identity(uint32_t major, uint32_t minor);
+
 /* A dm device name dm accepts: 1 to 127 bytes (DM_NAME_LEN), no '/'. */
 bool fm_dm_name_ok(const char *name);
 

@@ -69,7 +69,7 @@ int fm_parse_flags(const struct fm_cmd *c, int argc, char **argv, bool *json,
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	optind = 0;	/* glibc: start over */
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (o == 'h') {
 			*code = fm_help(c);
 			return -1;
@@ -77,8 +77,12 @@ int fm_parse_flags(const struct fm_cmd *c, int argc, char **argv, bool *json,
 			*json = true;
 		} else if (o >= 256) {
 			*extra[o - 256].set = true;
+		} else if (optopt) {
+			*code = fm_usage_err(c, "unknown option -%c", optopt);
+			return -1;
 		} else {
-			*code = fm_usage_err(c, "unknown option %s", argv[optind - 1]);
+			*code = fm_usage_err(c, "unknown option %s (or one that takes no value)",
+					     argv[optind - 1]);
 			return -1;
 		}
 	}

@@ -25,6 +25,8 @@ CONF=/etc/forkmirror/volumes.conf
 mount_etc() {
 	mkdir -p /mnt/etc && mount -t ext4 "$ETC" /mnt/etc || fail "cannot mount the /etc disk"
 	mkdir -p /mnt/etc/forkmirror /mnt/etc/lvm /etc
+	# The guest's lvm.conf (no udev) comes along; the filter goes in it.
+	[ -f /mnt/etc/lvm/lvm.conf ] || cp /etc/lvm/lvm.conf /mnt/etc/lvm/lvm.conf
 	rm -rf /etc/forkmirror /etc/lvm
 	ln -s /mnt/etc/forkmirror /etc/forkmirror
 	ln -s /mnt/etc/lvm /etc/lvm
@@ -46,8 +48,13 @@ EOT
 	forkmirror assemble >/tmp/out || fail "a second assemble failed"
 	grep -q "vol0: already assembled" /tmp/out || fail "second assemble: $(cat /tmp/out)"
 	filter=$(forkmirror lvm-filter --config --volumes "$CONF") || fail "lvm-filter failed"
-	echo "$filter" >/etc/lvm/lvm.conf
-	log "lvm.conf: $filter"
+	GF=$(echo "$filter" | sed -n 's/^devices { \(global_filter = .*\) }$/\1/p')
+	[ -n "$GF" ] || fail "lvm-filter printed: $filter"
+	export GF
+	awk '{ print } /^devices \{/ { print "\t" ENVIRON["GF"] }' /etc/lvm/lvm.conf >/tmp/lvm.conf &&
+		cat /tmp/lvm.conf >/etc/lvm/lvm.conf
+	grep -qF "$GF" /etc/lvm/lvm.conf || fail "the filter is not in lvm.conf"
+	log "lvm.conf: $GF"
 	pvcreate -q /dev/mapper/vol0 && vgcreate -q vgfm /dev/mapper/vol0 &&
 		lvcreate -q -y -L 64M -n data vgfm || fail "LVM setup failed"
 	mke2fs -q -t ext4 -F /dev/mapper/vgfm-data || fail "mke2fs failed"

@@ -262,8 +262,11 @@ int64_t fm_eta_s(uint64_t regions_left, uint32_t region_sectors,
 
 	if (!rate_kib_s)
 		return -1;
+	if (region_sectors / 2 && regions_left > UINT64_MAX / (region_sectors / 2))
+		return INT64_MAX;	/* a corrupt status: no overflow */
 	kib = regions_left * (region_sectors / 2);
-	return (int64_t)((kib + rate_kib_s - 1) / rate_kib_s);
+	kib = kib / rate_kib_s + !!(kib % rate_kib_s);
+	return kib > INT64_MAX ? INT64_MAX : (int64_t)kib;
 }
 
 void fm_progress_bar(uint64_t done, uint64_t total, unsigned int width,
@@ -276,7 +279,11 @@ void fm_progress_bar(uint64_t done, uint64_t total, unsigned int width,
 		return;
 	if (total && done > total)
 		done = total;
-	permille = total ? (unsigned int)(done * 1000 / total) : 1000;
+	/* A pass that has not counted its regions yet has done nothing. */
+	permille = total ? (unsigned int)(done > UINT64_MAX / 1000 ? done / (total / 1000 + 1) :
+					 done * 1000 / total) : 0;
+	if (permille > 1000)
+		permille = 1000;
 	fill = permille * width / 1000;
 	if (pos + 1 < len)
 		buf[pos++] = '[';

@@ -237,7 +237,11 @@ static void progress(void)
 	fm_progress_bar(5, 4, 4, buf, sizeof(buf));
 	CHECK(!strcmp(buf, "[####] 100.0%"), "'%s'", buf);
 	fm_progress_bar(0, 0, 4, buf, sizeof(buf));
-	CHECK(!strcmp(buf, "[####] 100.0%"), "empty pass: '%s'", buf);
+	CHECK(!strcmp(buf, "[....]   0.0%"), "empty pass: '%s'", buf);
+	fm_progress_bar(UINT64_MAX - 1, UINT64_MAX, 4, buf, sizeof(buf));
+	CHECK(!strncmp(buf, "[###", 4), "huge counts: '%s'", buf);
+	CHECK(fm_eta_s(UINT64_MAX, 1 << 17, 1) == INT64_MAX, "overflow: %" PRId64,
+	      fm_eta_s(UINT64_MAX, 1 << 17, 1));
 	fm_progress_bar(1, 3, 10, buf, 6);
 	CHECK(strlen(buf) == 5, "truncated: '%s'", buf);
 }
