@@ -46,7 +46,8 @@ key=$( {
 	echo "$kver"
 	ls -l --time-style=+%s "$moddir/modules.dep" 2>/dev/null || true
 	dpkg-query -W busybox-static kmod dmsetup lvm2 fio ndctl mdadm \
-		e2fsprogs diffutils util-linux libc6 2>/dev/null
+		e2fsprogs diffutils util-linux libc6 nbd-server nbd-client \
+		iproute2 2>/dev/null
 } | sha256sum | cut -c1-16)
 base=$cache/initramfs-$kver-$key
 if [ ! -f "$base/base.cpio" ]; then

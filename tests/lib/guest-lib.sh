@@ -17,6 +17,7 @@ depmod() { /sbin/depmod "$@"; }
 mke2fs() { /sbin/mke2fs "$@"; }
 [ -x /sbin/losetup ] && losetup() { /sbin/losetup "$@"; }
 [ -x /sbin/blkid ] && blkid() { /sbin/blkid "$@"; }
+[ -x /sbin/ip ] && ip() { /sbin/ip "$@"; }
 
 # log MSG...: progress message on the console, stamped with the guest's
 # uptime in seconds (the kernel log's clock), so slow steps show.

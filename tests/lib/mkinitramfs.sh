@@ -177,7 +177,9 @@ build_base() {
 	done
 	ln -sf mke2fs "$root/sbin/mkfs.ext4"
 	for spec in e2fsck:/sbin/e2fsck dumpe2fs:/sbin/dumpe2fs blkid:/sbin/blkid \
-		    losetup:/sbin/losetup wipefs:/sbin/wipefs daxctl:/usr/bin/daxctl; do
+		    losetup:/sbin/losetup wipefs:/sbin/wipefs daxctl:/usr/bin/daxctl \
+		    nbd-server:/usr/bin/nbd-server nbd-client:/sbin/nbd-client \
+		    ip:/sbin/ip; do
 		name=${spec%%:*} dest=${spec#*:}
 		src=$(find_bin "$name")
 		if [ -z "$src" ]; then
