@@ -13,7 +13,7 @@ flex bison bc libelf-dev libssl-dev
 linux-image-amd64 linux-headers-amd64 linux-source-6.1
 qemu-system-x86 busybox-static kmod cpio xz-utils python3
 dmsetup lvm2 fio ndctl mdadm e2fsprogs diffutils util-linux
-nbd-server nbd-client iproute2
+nbd-server nbd-client iproute2 dkms
 sparse libdevmapper-dev libjson-c-dev
 clang libclang-rt-14-dev python3-docutils groff-base
 "

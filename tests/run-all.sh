@@ -104,6 +104,7 @@ main() {
 		host_suite tool make -s -C tools test
 		host_suite tool-store make -s -C tools test-store
 		host_test docs python3 scripts/check-docs.py
+		host_test doc-examples-marked python3 scripts/doc-examples.py check
 		host_test packages bash tests/host/check-packages.sh
 		host_suite kunit make -s -C tests/host run
 		host_test fuzz make -s -C tests/fuzz run RUNS="${FM_FUZZ_RUNS:-100000}"

@@ -84,6 +84,27 @@ static int set_device(struct dm_task *dmt, const char *name)
 	return dm_task_set_name(dmt, name) ? 0 : -ENOMEM;
 }
 
+/*
+ * 0 when the dm device @name exists. An info task answers for a missing
+ * device without failing, where a table or status task fails and
+ * libdevmapper logs the ioctl's error.
+ */
+static int device_exists(const char *name)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
+	struct dm_info info;
+	int r;
+
+	if (!dmt)
+		return -ENXIO;
+	r = set_device(dmt, name);
+	if (!r && (!dm_task_run(dmt) || !dm_task_get_info(dmt, &info) ||
+		   !info.exists))
+		r = -ENODEV;
+	dm_task_destroy(dmt);
+	return r;
+}
+
 /* The first forkmirror target's parameters of a table or status task. */
 static int run_task(int type, const char *name, char *params, size_t len,
 		    struct fm_dm_target *t)
@@ -97,7 +118,9 @@ static int run_task(int type, const char *name, char *params, size_t len,
 
 	if (!dmt)
 		return -ENXIO;
-	r = set_device(dmt, name);
+	r = device_exists(name);
+	if (!r)
+		r = set_device(dmt, name);
 	if (r)
 		goto out;
 	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &info) || !info.exists) {

@@ -57,7 +57,13 @@ if [ ! -f "$base/base.cpio" ]; then
 	mv "$base.tmp" "$base"
 fi
 
-bash "$top/tests/lib/mkinitramfs.sh" overlay "$kver" "$base" \
+# The Debian packages, for the package install test.
+rm -rf "$build/deb"
+bash "$top/scripts/build-debs.sh" "$build/deb" >&2
+# The admin guides' examples, for the documentation test.
+rm -rf "$build/doc-examples"
+python3 "$top/scripts/doc-examples.py" extract "$build/doc-examples" >&2
+DEBS_DIR=$build/deb DOCEX_DIR=$build/doc-examples bash "$top/tests/lib/mkinitramfs.sh" overlay "$kver" "$base" \
 	"$build/overlay.cpio" "$build/ko" "$top/tests" "$top/tools/forkmirror" \
 	"$build"/fm-regcheck "$build"/fm-replay >&2
 echo "$kernel $base/base.cpio $build/overlay.cpio"

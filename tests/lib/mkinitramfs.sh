@@ -13,7 +13,9 @@
 #       /init (tests/lib/guest-init.sh), EXTRA_KO_DIR/*.ko at
 #       /lib/modules/KVER/extra/, the modules.* indexes recomputed with them,
 #       TESTS_DIR at /tests and each TOOL (a path or a command name on the
-#       host's PATH) at /usr/local/bin with its shared libraries.
+#       host's PATH) at /usr/local/bin with its shared libraries; with
+#       DEBS_DIR set, its *.deb at /debs; with DOCEX_DIR set, its files
+#       at /doc-examples.
 #
 # Both modes rebuild from scratch each time (a few seconds) and replace their
 # output atomically, so re-running them is safe.
@@ -41,7 +43,7 @@ MODULES=(
 	virtio_blk virtio_pci virtio_net
 	loop brd nbd null_blk
 	libcrc32c crc32c_generic crc32c-intel
-	ext4 veth
+	ext4 veth 9p 9pnet_virtio overlay
 )
 
 # copy_file ROOT SRC [DEST]: copy the host file SRC (following symlinks) into
@@ -309,6 +311,17 @@ build_overlay() {
 	# host tests, the fuzzer or their binaries).
 	cp -a "$testsdir/lib" "$testsdir/cases" "$stage/tests/"
 	find "$stage/tests" -name __pycache__ -prune -exec rm -rf {} +
+
+	# The Debian packages (scripts/build-debs.sh), for the install test.
+	if [ -n "${DEBS_DIR:-}" ]; then
+		mkdir -p "$stage/debs"
+		cp "$DEBS_DIR"/*.deb "$stage/debs/"
+	fi
+	# The admin guides' examples (scripts/doc-examples.py extract).
+	if [ -n "${DOCEX_DIR:-}" ]; then
+		mkdir -p "$stage/doc-examples"
+		cp "$DOCEX_DIR"/* "$stage/doc-examples/"
+	fi
 
 	local tool src
 	for tool in "$@"; do

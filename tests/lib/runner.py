@@ -25,6 +25,9 @@ Each case is tests/cases/NAME.sh, run in the guest by /init
                                    (a run of every case skips it elsewhere)
     #@ allow-splat: REGEX           kernel log lines matching REGEX are not
                                    counted as splats (repeatable)
+    #@ host-root: ro               the host's / shared read-only over virtio
+                                   9p, mount tag "hostroot" (a full Debian
+                                   userspace, for the package install test)
 
 Each case gets a fresh work dir WORKDIR/NAME with sparse primary.img,
 backup.img, spare.img, meta.img (/dev/vda../dev/vdd) and nvdimm.img (64 MiB,
@@ -430,6 +433,7 @@ class Case:
         self.allow = []
         self.append = ""
         self.kernels = None      # None: every kernel label
+        self.host_root = False
         self._parse()
 
     def _err(self, lineno, msg):
@@ -471,6 +475,10 @@ class Case:
                     self.kernels = val.split()
                 elif key == "append":
                     self.append = (self.append + " " + val).strip()
+                elif key == "host-root":
+                    if val != "ro":
+                        self._err(i, "host-root: only 'ro' is known")
+                    self.host_root = True
                 elif key == "allow-splat":
                     re.compile(val)
                     self.allow.append(val)
@@ -543,6 +551,9 @@ class Runner:
         for d in DISKS:
             cmd += ["-drive", "file=%s,format=raw,if=virtio,cache=none"
                     % os.path.join(casedir, d + ".img")]
+        if case.host_root:
+            cmd += ["-virtfs", "local,path=/,mount_tag=hostroot,"
+                    "security_model=none,readonly=on,multidevs=remap"]
         cmd += ["-kernel", self.args.boot_kernel, "-initrd", self.initrd,
                 "-append", append,
                 "-nodefaults", "-display", "none", "-monitor", "none",
