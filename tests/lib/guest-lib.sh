@@ -22,7 +22,9 @@ mke2fs() { /sbin/mke2fs "$@"; }
 # log MSG...: progress message on the console, stamped with the guest's
 # uptime in seconds (the kernel log's clock), so slow steps show.
 log() {
-	echo "[$CASE/$PHASE $(cut -d' ' -f1 /proc/uptime)s] $*"
+	local up rest
+	read -r up rest </proc/uptime
+	echo "[$CASE/$PHASE ${up}s] $*"
 }
 
 # fail MSG...: end the case with a failure.
