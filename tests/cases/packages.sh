@@ -5,8 +5,9 @@
 # tools packages; DKMS builds the modules for the running kernel; the
 # installed modules (/lib/modules/KVER/updates/dkms) and the installed
 # forkmirror command run a volume whose data is checked; apt removes both
-# packages and takes the modules and the command away.
-#@ timeout: 1200
+# packages and takes the modules and the command away. DKMS builds in
+# the guest: about 250 s alone, 900 s beside another guest on 2 cores.
+#@ timeout: 2400
 #@ host-root: ro
 #@ mem-mib: 1024
 #@ kernels: stock
