@@ -118,9 +118,7 @@ static int run_task(int type, const char *name, char *params, size_t len,
 
 	if (!dmt)
 		return -ENXIO;
-	r = device_exists(name);
-	if (!r)
-		r = set_device(dmt, name);
+	r = set_device(dmt, name);
 	if (r)
 		goto out;
 	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &info) || !info.exists) {
@@ -154,6 +152,9 @@ int fm_dm_get(const char *name, struct fm_dm_target *t)
 	int r;
 
 	memset(t, 0, sizeof(*t));
+	r = device_exists(name);
+	if (r)
+		return r;
 	r = run_task(DM_DEVICE_TABLE, name, params, sizeof(params), t);
 	if (r)
 		return r;

@@ -139,7 +139,7 @@ prepare() {
 
 # run_block FILE
 run_block() {
-	local f=$1 name k=0 line cmd so= fails= skip= expect rc
+	local f=$1 name k=0 cmd so= fails= skip= rc
 	name=${f##*/}
 	name=${name#*-}
 	name=${name%.block}
