@@ -5,7 +5,8 @@
  *
  *   NAME [OPTION...] PRIMARY BACKUP TRACKER VOLUME [REGION_SECTORS [FEATURE...]]
  *
- * the arguments of `forkmirror create`; '#' starts a comment. A device
+ * the arguments of `forkmirror create` (--backup-leg included: the leg is
+ * made first, or used if there); '#' starts a comment. A device
  * that exists already is left alone (a forkmirror device of the same name
  * is "already assembled"; anything else is an error). A line whose
  * devices are not there yet is retried until --wait seconds have passed
@@ -14,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@ struct entry {
 	int argc;
 	const char *name;
 	struct fm_args args;		/* paths point into text */
+	struct fm_leg leg;		/* --backup-leg, or leg.name NULL */
 };
 
 /* How config lines are described in their errors. */
@@ -107,7 +110,7 @@ static int conf_read(struct conf *c)
 		e->argv[e->argc] = NULL;
 		if (!strcmp(w[0], "-h") || !strcmp(w[0], "--help") ||
 		    fm_table_build(&conf_line, e->argc, e->argv, &e->name, &e->args,
-				   false, NULL, 0, &help) || help) {
+				   &e->leg, false, NULL, 0, &help) || help) {
 			fm_err("%s:%u: not a device line (NAME, then create's arguments)",
 			       c->path, lineno);
 			r = FM_EXIT_USAGE;
@@ -118,12 +121,30 @@ static int conf_read(struct conf *c)
 			r = FM_EXIT_USAGE;
 			break;
 		}
-		for (i = 0; i < c->n; i++)
-			if (!strcmp(c->e[i].name, e->name)) {
+		for (i = 0; i <= c->n; i++) {
+			const char *other = c->e[i].leg.name;
+
+			if (i < c->n && !strcmp(c->e[i].name, e->name)) {
 				fm_err("%s:%u: device %s is also on line %u", c->path, lineno,
 				       e->name, c->e[i].lineno);
 				r = FM_EXIT_USAGE;
 			}
+			if (i < c->n && other && e->leg.name && !strcmp(other, e->leg.name)) {
+				fm_err("%s:%u: backup leg %s is also on line %u", c->path, lineno,
+				       e->leg.name, c->e[i].lineno);
+				r = FM_EXIT_USAGE;
+			}
+			if (i < c->n && other && !strcmp(other, e->name)) {
+				fm_err("%s:%u: device %s is the backup leg of line %u", c->path,
+				       lineno, e->name, c->e[i].lineno);
+				r = FM_EXIT_USAGE;
+			}
+			if (e->leg.name && !strcmp(c->e[i].name, e->leg.name)) {
+				fm_err("%s:%u: backup leg %s is a device of line %u", c->path,
+				       lineno, e->leg.name, c->e[i].lineno);
+				r = FM_EXIT_USAGE;
+			}
+		}
 		if (r)
 			break;
 		c->n++;
@@ -142,9 +163,10 @@ static int assemble_one(struct entry *e, double wait_s, bool dry_run)
 	struct timespec t0, now, pause = { 0, 250000000 };
 	struct fm_dm_target t;
 	char line[1024];
+	struct fm_leg leg;
 	struct fm_args a;
 	const char *name;
-	bool help;
+	bool help, leg_made = false;
 	int r;
 
 	r = fm_dm_get(e->name, &t);
@@ -162,7 +184,7 @@ static int assemble_one(struct entry *e, double wait_s, bool dry_run)
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		fm_quiet = (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 < wait_s;
-		r = fm_table_build(&conf_line, e->argc, e->argv, &name, &a, true, line,
+		r = fm_table_build(&conf_line, e->argc, e->argv, &name, &a, &leg, true, line,
 				   sizeof(line), &help);
 		if (r != FM_EXIT_FAIL || !fm_quiet)
 			break;
@@ -174,17 +196,35 @@ static int assemble_one(struct entry *e, double wait_s, bool dry_run)
 		return r;
 	}
 	if (dry_run) {
+		if (leg.name && !fm_dm_exists(leg.name))
+			printf("%s: would load %s: 0 %" PRIu64 " linear %s 0\n", e->name,
+			       leg.name, leg.sectors, leg.lower);
 		printf("%s: would load: %s\n", e->name, line);
 		return FM_EXIT_OK;
+	}
+	if (leg.name) {
+		r = fm_leg_up(&leg, &leg_made);
+		if (r) {
+			fm_err("%s: not assembled (line %u)", e->name, e->lineno);
+			return r;
+		}
+		if (leg_made)
+			printf("%s: backup leg %s: 0 %" PRIu64 " linear %s 0\n", e->name,
+			       leg.name, leg.sectors, leg.lower);
 	}
 	r = fm_dm_create(e->name, line);
 	if (r) {
 		fm_err("%s: the kernel refused the table (%s; its log says why): %s", e->name,
 		       strerror(-r), line);
-		return FM_EXIT_FAIL;
+		goto remove_leg;
 	}
 	printf("%s: assembled: %s\n", e->name, line);
 	return FM_EXIT_OK;
+
+remove_leg:
+	if (leg_made && fm_dm_remove(leg.name))
+		fm_err("%s: cannot remove the backup leg %s made for it", e->name, leg.name);
+	return FM_EXIT_FAIL;
 }
 
 int fm_conf_load(const char *path, struct fm_conf_dev **devs, unsigned int *n)
@@ -210,6 +250,7 @@ int fm_conf_load(const char *path, struct fm_conf_dev **devs, unsigned int *n)
 			 c.e[i].args.primary_path);
 		snprintf((*devs)[i].backup, sizeof((*devs)[i].backup), "%s",
 			 c.e[i].args.backup_path);
+		snprintf((*devs)[i].leg, sizeof((*devs)[i].leg), "%s", c.e[i].leg.path);
 	}
 	*n = c.n;
 	free(c.e);

@@ -185,8 +185,19 @@ static int closure(struct devset *s, const struct devset *stop)
  */
 static void print_pattern(char kind, const char *name, bool *first)
 {
+	/* Patterns printed: a name the config and a device both give, once. */
+	static char seen[512][264];
+	static unsigned int nseen;
 	const char *p;
+	unsigned int i;
 
+	for (i = 0; i < nseen; i++)
+		if (seen[i][0] == kind && !strcmp(seen[i] + 1, name))
+			return;
+	if (nseen < ARRAY_SIZE(seen) && strlen(name) < sizeof(seen[0]) - 1) {
+		seen[nseen][0] = kind;
+		strcpy(seen[nseen++] + 1, name);
+	}
 	printf("%s\"%c|^", *first ? "" : ", ", kind);
 	for (p = name; *p; p++) {
 		if (strchr(".[]()*+?^$\\|{}", *p))
@@ -309,8 +320,7 @@ static int run(int argc, char **argv)
 	}
 	r = fm_dm_names(&names, &n);
 	if (r) {
-		fm_err("cannot list the dm devices: %s", r == -ENXIO ?
-		       "no device-mapper in this kernel (is dm-mod loaded?)" : strerror(-r));
+		free(conf);
 		return FM_EXIT_FAIL;
 	}
 	fm.n = comp.n = 0;
@@ -338,7 +348,9 @@ static int run(int argc, char **argv)
 	/* The config's devices: the legs that exist now join the walk. */
 	for (k = 0; k < nconf && !code; k++) {
 		if ((!dev_of_path(conf[k].primary, d, sizeof(d)) && add(&comp, d) < 0) ||
-		    (!dev_of_path(conf[k].backup, d, sizeof(d)) && add(&comp, d) < 0))
+		    (!dev_of_path(conf[k].backup, d, sizeof(d)) && add(&comp, d) < 0) ||
+		    (conf[k].leg[0] && !dev_of_path(conf[k].leg, d, sizeof(d)) &&
+		     add(&comp, d) < 0))
 			code = FM_EXIT_FAIL;
 	}
 	/*
@@ -380,6 +392,8 @@ static int run(int argc, char **argv)
 	for (k = 0; k < nconf; k++) {
 		print_pattern('r', conf[k].primary, &first);
 		print_pattern('r', conf[k].backup, &first);
+		if (conf[k].leg[0])
+			print_pattern('r', conf[k].leg, &first);
 	}
 	free(conf);
 	if (first)

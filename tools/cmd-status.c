@@ -44,11 +44,8 @@ static int run(int argc, char **argv)
 	named = first < argc;
 	if (!named) {
 		r = fm_dm_names(&names, &n);
-		if (r) {
-			fm_err("cannot list the dm devices: %s", r == -ENXIO ?
-		       "no device-mapper in this kernel (is dm-mod loaded?)" : strerror(-r));
+		if (r)
 			return FM_EXIT_FAIL;
-		}
 	}
 	all = json_object_new_array();
 	if (!json)

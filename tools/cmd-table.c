@@ -122,12 +122,12 @@ static bool related(dev_t a, dev_t b)
 }
 
 int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
-		   const char **name, struct fm_args *a, bool check_devices,
-		   char *line, size_t len, bool *help_done)
+		   const char **name, struct fm_args *a, struct fm_leg *leg,
+		   bool check_devices, char *line, size_t len, bool *help_done)
 {
 	enum { O_PRIMARY = 256, O_BACKUP, O_TRACKER, O_VOLUME, O_REGION,
 	       O_RATE, O_NO_AUTO, O_NO_INTENT, O_START_OFFLINE, O_FORK_MODE,
-	       O_WINDOW };
+	       O_WINDOW, O_LEG };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "primary", required_argument, NULL, O_PRIMARY },
@@ -141,9 +141,10 @@ int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
 		{ "start-offline", no_argument, NULL, O_START_OFFLINE },
 		{ "fork-mode", required_argument, NULL, O_FORK_MODE },
 		{ "intent-window", required_argument, NULL, O_WINDOW },
+		{ "backup-leg", required_argument, NULL, O_LEG },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *pos[4] = { NULL }, *region = NULL, *feat[MAX_WORDS], *words[MAX_WORDS + 8];
+	char *pos[4] = { NULL }, *region = NULL, *legname = NULL, *feat[MAX_WORDS], *words[MAX_WORDS + 8];
 	unsigned int nfeat = 0, nwords = 0, npos = 0, i;
 	char count[16];
 	const char *why;
@@ -162,9 +163,14 @@ int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
 			*help_done = true;
 			return fm_help(c);
 		case O_PRIMARY: case O_BACKUP: case O_TRACKER: case O_VOLUME:
+			if (pos[o - O_PRIMARY])
+				return fm_usage_err(c, "--%s given twice",
+						    opts[1 + o - O_PRIMARY].name);
 			pos[o - O_PRIMARY] = optarg;
 			break;
 		case O_REGION:
+			if (region)
+				return fm_usage_err(c, "--region-sectors given twice");
 			region = optarg;
 			break;
 		case O_RATE:
@@ -187,6 +193,13 @@ int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
 		case O_WINDOW:
 			feat[nfeat++] = "intent_window";
 			feat[nfeat++] = optarg;
+			break;
+		case O_LEG:
+			if (!leg)
+				return fm_usage_err(c, "--backup-leg creates a device: use forkmirror create");
+			if (legname)
+				return fm_usage_err(c, "--backup-leg given twice");
+			legname = optarg;
 			break;
 		default:
 			return fm_usage_err(c, "unknown option or missing value: %s",
@@ -231,6 +244,25 @@ int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
 		fm_err("%s", why);
 		return FM_EXIT_USAGE;
 	}
+	if (leg) {
+		leg->name = legname;
+		leg->lower = a->backup_path;
+		leg->sectors = 0;
+		leg->path[0] = '\0';
+	}
+	if (legname) {
+		if (!fm_dm_name_ok(legname))
+			return fm_usage_err(c, "bad backup leg name '%s': 1 to 127 bytes, no '/'",
+					    legname);
+		if (name && !strcmp(legname, *name))
+			return fm_usage_err(c, "the backup leg needs a name of its own, not %s",
+					    legname);
+		if (!strncmp(a->backup_path, "/dev/mapper/", 12) &&
+		    !strcmp(a->backup_path + 12, legname))
+			return fm_usage_err(c, "the backup leg %s cannot be the backup itself",
+					    legname);
+		snprintf(leg->path, sizeof(leg->path), "/dev/mapper/%s", legname);
+	}
 	if (!check_devices)
 		return FM_EXIT_OK;
 	if (blockdev(a->primary_path, &psize, &pdev) ||
@@ -251,10 +283,50 @@ int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
 		       a->backup_path, bsize, a->primary_path, psize);
 		return FM_EXIT_FAIL;
 	}
+	if (legname) {
+		leg->sectors = bsize;
+		a->backup_path = leg->path;	/* the volume's backup is the leg */
+	}
 	if (fm_format_table(psize, a, line, len) < 0) {
 		fm_err("table line too long");
 		return FM_EXIT_FAIL;
 	}
+	return FM_EXIT_OK;
+}
+
+int fm_leg_up(const struct fm_leg *l, bool *created)
+{
+	uint64_t sectors, len;
+	uint32_t ma, mi;
+	char line[256];
+	dev_t dev;
+	int r;
+
+	*created = false;
+	if (blockdev(l->lower, &sectors, &dev))
+		return FM_EXIT_FAIL;
+	r = fm_dm_linear_of(l->name, &ma, &mi, &len);
+	if (!r) {
+		if (makedev(ma, mi) != dev || len != sectors) {
+			fm_err("the backup leg %s is there, but not a linear over all of %s",
+			       l->name, l->lower);
+			return FM_EXIT_FAIL;
+		}
+		return FM_EXIT_OK;
+	}
+	if (r != -ENODEV) {
+		fm_err("a dm device %s is there, and it is not a linear over %s",
+		       l->name, l->lower);
+		return FM_EXIT_FAIL;
+	}
+	snprintf(line, sizeof(line), "0 %" PRIu64 " linear %u:%u 0", sectors,
+		 major(dev), minor(dev));
+	r = fm_dm_create(l->name, line);
+	if (r) {
+		fm_err("cannot create the backup leg %s (%s): %s", l->name, strerror(-r), line);
+		return FM_EXIT_FAIL;
+	}
+	*created = true;
 	return FM_EXIT_OK;
 }
 
@@ -263,8 +335,8 @@ static int run_table(int argc, char **argv)
 	char line[1024];
 	struct fm_args a;
 	bool help;
-	int r = fm_table_build(&fm_cmd_table, argc, argv, NULL, &a, true, line, sizeof(line),
-			       &help);
+	int r = fm_table_build(&fm_cmd_table, argc, argv, NULL, &a, NULL, true, line,
+			       sizeof(line), &help);
 
 	if (!r && !help)
 		printf("%s\n", line);
@@ -275,29 +347,46 @@ static int run_create(int argc, char **argv)
 {
 	char line[1024];
 	const char *name = NULL;
+	struct fm_leg leg;
 	struct fm_args a;
-	bool help;
+	bool help, leg_made = false;
 	int r;
 
-	r = fm_table_build(&fm_cmd_create, argc, argv, &name, &a, true, line, sizeof(line),
-			   &help);
+	r = fm_table_build(&fm_cmd_create, argc, argv, &name, &a, &leg, true, line,
+			   sizeof(line), &help);
 	if (r || help)
 		return r;
 	if (!fm_dm_name_ok(name))
 		return fm_usage_err(&fm_cmd_create, "bad device name '%s': 1 to 127 bytes, no '/'",
 				    name);
-	r = fm_dm_create(name, line);
-	if (r == -EEXIST || r == -EBUSY) {
+	if (fm_dm_exists(name)) {
 		fm_err("%s: a dm device of that name exists", name);
 		return FM_EXIT_FAIL;
 	}
-	if (r) {
-		fm_err("%s: the kernel refused the table (%s; its log says why): %s",
-		       name, strerror(-r), line);
-		return FM_EXIT_FAIL;
+	if (leg.name) {
+		r = fm_leg_up(&leg, &leg_made);
+		if (r)
+			return r;
 	}
+	r = fm_dm_create(name, line);
+	if (r) {
+		if (r == -EEXIST || r == -EBUSY)
+			fm_err("%s: a dm device of that name exists", name);
+		else
+			fm_err("%s: the kernel refused the table (%s; its log says why): %s",
+			       name, strerror(-r), line);
+		goto remove_leg;
+	}
+	if (leg_made)
+		printf("created %s: 0 %" PRIu64 " linear %s 0\n", leg.name, leg.sectors,
+		       leg.lower);
 	printf("created %s: %s\n", name, line);
 	return FM_EXIT_OK;
+
+remove_leg:
+	if (leg_made && fm_dm_remove(leg.name))
+		fm_err("cannot remove the backup leg %s made for it", leg.name);
+	return FM_EXIT_FAIL;
 }
 
 #define TABLE_OPTIONS \
@@ -331,6 +420,11 @@ const struct fm_cmd fm_cmd_create = {
 	.name = "create",
 	.synopsis = "create NAME [OPTION...] PRIMARY BACKUP TRACKER VOLUME [REGION_SECTORS [FEATURE...]]",
 	.help = "Create and resume dm device NAME with a checked table line, as\n"
-		"`forkmirror table` prints it.\n\n" TABLE_OPTIONS,
+		"`forkmirror table` prints it.\n\n"
+		"  --backup-leg LEG       first create dm-linear device LEG over all of\n"
+		"                         the backup (or use it, if there already) and\n"
+		"                         make it the volume's backup, so the device\n"
+		"                         under it can be swapped (an NBD reconnect)\n"
+		TABLE_OPTIONS,
 	.run = run_create,
 };

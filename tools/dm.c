@@ -29,7 +29,7 @@ void fm_dm_free_names(char **names, size_t n)
 	free(names);
 }
 
-int fm_dm_names(char ***names, size_t *n)
+static int list_names(char ***names, size_t *n)
 {
 	struct dm_task *dmt = dm_task_create(DM_DEVICE_LIST);
 	struct dm_names *d;
@@ -68,6 +68,17 @@ int fm_dm_names(char ***names, size_t *n)
 	return 0;
 }
 
+int fm_dm_names(char ***names, size_t *n)
+{
+	int r = list_names(names, n);
+
+	if (r)
+		fm_err("cannot list the dm devices: %s", r == -ENXIO ?
+		       "no device-mapper in this kernel (is dm-mod loaded?)" :
+		       strerror(-r));
+	return r;
+}
+
 /* Point @dmt at @name: a dm name, /dev/mapper/NAME or a device node. */
 static int set_device(struct dm_task *dmt, const char *name)
 {
@@ -103,6 +114,11 @@ static int device_exists(const char *name)
 		r = -ENODEV;
 	dm_task_destroy(dmt);
 	return r;
+}
+
+bool fm_dm_exists(const char *name)
+{
+	return !device_exists(name);
 }
 
 /* The first forkmirror target's parameters of a table or status task. */
@@ -201,6 +217,71 @@ int fm_dm_create(const char *name, const char *line)
 			r = -EIO;
 	}
 	dm_udev_wait(cookie);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int fm_dm_remove(const char *name)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_REMOVE);
+	uint32_t cookie = 0;
+	int r = -ENOMEM;
+
+	if (!dmt)
+		return -ENXIO;
+	if (!dm_task_set_name(dmt, name) || !dm_task_set_cookie(dmt, &cookie, 0))
+		goto out;
+	r = 0;
+	if (!dm_task_run(dmt)) {
+		r = -dm_task_get_errno(dmt);
+		if (!r)
+			r = -EIO;
+	}
+	dm_udev_wait(cookie);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int fm_dm_linear_of(const char *name, uint32_t *major, uint32_t *minor, uint64_t *len)
+{
+	struct dm_task *dmt;
+	uint64_t start, length;
+	unsigned long long off;
+	unsigned int ma, mi;
+	char *type, *p;
+	void *next = NULL;
+	int r, targets = 0;
+
+	r = device_exists(name);
+	if (r)
+		return r;
+	dmt = dm_task_create(DM_DEVICE_TABLE);
+	if (!dmt)
+		return -ENXIO;
+	r = set_device(dmt, name);
+	if (r)
+		goto out;
+	if (!dm_task_run(dmt)) {
+		r = -ENODEV;
+		goto out;
+	}
+	r = -EINVAL;
+	do {
+		next = dm_get_next_target(dmt, next, &start, &length, &type, &p);
+		if (!type)
+			continue;
+		if (++targets == 1 && !strcmp(type, "linear") && !start && p &&
+		    sscanf(p, "%u:%u %llu", &ma, &mi, &off) == 3 && !off) {
+			*major = ma;
+			*minor = mi;
+			*len = length;
+			r = 0;
+		}
+	} while (next);
+	if (targets != 1)
+		r = -EINVAL;
 out:
 	dm_task_destroy(dmt);
 	return r;

@@ -21,7 +21,7 @@ struct fm_dm_target {
 
 /*
  * Every dm device's name, sorted, into a malloc'ed array of malloc'ed
- * strings (free with fm_dm_free_names()). Returns 0 or -errno.
+ * strings (free with fm_dm_free_names()). Returns 0 or -errno (printed).
  */
 int fm_dm_names(char ***names, size_t *n);
 void fm_dm_free_names(char **names, size_t n);
@@ -41,6 +41,20 @@ int fm_dm_get(const char *name, struct fm_dm_target *t);
  * -errno; the kernel's reason is in its log.
  */
 int fm_dm_create(const char *name, const char *line);
+
+/* Whether dm device @name exists. */
+bool fm_dm_exists(const char *name);
+
+/* fm_dm_remove() - remove dm device @name. Returns 0 or -errno. */
+int fm_dm_remove(const char *name);
+
+/*
+ * fm_dm_linear_of() - the lower device and length of dm device @name when
+ * its table is one linear target mapping sector 0 on, from offset 0.
+ * Returns 0; -ENODEV when there is no such device; -EINVAL when its table
+ * is anything else.
+ */
+int fm_dm_linear_of(const char *name, uint32_t *major, uint32_t *minor, uint64_t *len);
 
 /*
  * fm_dm_legs() - the primary and backup ("maj:min") of every forkmirror

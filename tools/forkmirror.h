@@ -67,6 +67,26 @@ int fm_parse_flags(const struct fm_cmd *c, int argc, char **argv, bool *json,
 struct fm_args;
 
 /*
+ * The backup leg (`--backup-leg NAME`): a dm-linear device NAME over the
+ * whole backup, which the volume uses as its backup, so that the backup
+ * device under it can be replaced (an NBD device reconnected) while the
+ * volume's table stays the same.
+ */
+struct fm_leg {
+	const char *name;	/* the leg's dm name; NULL: no leg */
+	const char *lower;	/* the backup device it maps */
+	uint64_t sectors;	/* the backup's size (with check_devices) */
+	char path[160];		/* /dev/mapper/NAME, the table's backup */
+};
+
+/*
+ * fm_leg_up() - create the leg @l, or find it there already as a linear
+ * over all of its backup. @created tells which. Returns FM_EXIT_OK, or
+ * the exit code with the reason printed.
+ */
+int fm_leg_up(const struct fm_leg *l, bool *created);
+
+/*
  * fm_table_build() - the arguments of `table`/`create` (also a line of the
  * assemble config) into a checked table line
  * @c: the subcommand, for its usage and --help
@@ -74,6 +94,8 @@ struct fm_args;
  *	permutes them, and @a's device paths point into them
  * @name: when not NULL, the first operand is a device name, set here
  * @a: the parsed table parameters (the target's own parser)
+ * @leg: where --backup-leg goes (the line then names the leg as the
+ *	backup); NULL refuses the option
  * @check_devices: open the three devices, check them, and size @line to
  *	the primary; when false, only the words are checked
  * @line, @len: the canonical table line
@@ -82,14 +104,15 @@ struct fm_args;
  * Returns FM_EXIT_OK, or the exit code with the reason printed.
  */
 int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
-		   const char **name, struct fm_args *a, bool check_devices,
-		   char *line, size_t len, bool *help_done);
+		   const char **name, struct fm_args *a, struct fm_leg *leg,
+		   bool check_devices, char *line, size_t len, bool *help_done);
 
 /* A device of the assemble config: its name and the legs LVM must not see. */
 struct fm_conf_dev {
 	char name[128];
 	char primary[256];
 	char backup[256];
+	char leg[160];		/* /dev/mapper/LEG, or "" */
 };
 
 /*

@@ -7,9 +7,10 @@
 # without removing anything. Phase 2, the next boot: /etc comes back from
 # the disk, LVM's autoactivation runs before the volume is assembled and
 # must not take the raw primary or backup for the PV; assemble waits for
-# the backup (a late network device) and brings the volume up, still
-# tracking its regions; LVM then activates the VG on the forkmirror
-# device only; the files are intact; a resync makes primary == backup.
+# the backup (a late network device), makes its backup leg and brings the
+# volume up, still tracking its regions; LVM then activates the VG on the
+# forkmirror device only; the files are intact; a resync makes primary ==
+# backup.
 #@ timeout: 300
 #@ phases: 2
 . /tests/lib/guest-lib.sh
@@ -40,16 +41,23 @@ case $PHASE in
 	dmsetup create bk --table "0 $S linear $BACKUP 0" || fail "backup leg failed"
 	forkmirror store format --yes --slots 16 "$T" >/dev/null || fail "store format failed"
 	cat >"$CONF" <<EOT
-# the test's volume: backup over a dm-linear (a late network device)
-vol0 --region-sectors 256 --no-auto-resync $P $B $T vol0
+# the test's volume: its backup a late device (bk, as a network device
+# is), under a backup leg
+vol0 --region-sectors 256 --no-auto-resync --backup-leg vol0-bk $P $B $T vol0
 EOT
-	forkmirror assemble || fail "assemble failed"
-	expect_table vol0 "0 $S forkmirror $(devnum "$P") $(dmsetup info -c --noheadings -o major,minor bk | tr -d ' ') $(devnum "$T") vol0 256 1 no_auto_resync"
+	forkmirror assemble >/tmp/out || fail "assemble failed: $(cat /tmp/out)"
+	grep -q "^vol0: backup leg vol0-bk: 0 $S linear $B 0$" /tmp/out ||
+		fail "assemble made no leg: $(cat /tmp/out)"
+	expect_table vol0-bk "0 $S linear $(dmsetup info -c --noheadings -o major,minor bk | tr -d ' ') 0"
+	expect_table vol0 "0 $S forkmirror $(devnum "$P") $(dmsetup info -c --noheadings -o major,minor vol0-bk | tr -d ' ') $(devnum "$T") vol0 256 1 no_auto_resync"
 	forkmirror assemble >/tmp/out || fail "a second assemble failed"
 	grep -q "vol0: already assembled" /tmp/out || fail "second assemble: $(cat /tmp/out)"
 	filter=$(forkmirror lvm-filter --config --volumes "$CONF") || fail "lvm-filter failed"
 	GF=$(echo "$filter" | sed -n 's/^devices { \(global_filter = .*\) }$/\1/p')
 	[ -n "$GF" ] || fail "lvm-filter printed: $filter"
+	for p in "a|^/dev/mapper/vol0\$|" "r|^/dev/mapper/vol0-bk\$|" "r|^$B\$|"; do
+		echo "$GF" | grep -qF "$p" || fail "the filter has no $p: $GF"
+	done
 	export GF
 	awk '{ print } /^devices \{/ { print "\t" ENVIRON["GF"] }' /etc/lvm/lvm.conf >/tmp/lvm.conf &&
 		cat /tmp/lvm.conf >/etc/lvm/lvm.conf
@@ -103,7 +111,7 @@ EOT
 	vgchange -q -an vgfm || fail "vgchange -an failed"
 	blocks_equal "$P" "$B" $((S * 512)) || fail "primary and backup differ after the resync"
 	dmsetup remove vol0 || fail "remove failed"
-	dmsetup remove bk
+	dmsetup remove vol0-bk bk
 	umount /mnt/etc
 	fm_unload
 	;;

@@ -27,19 +27,15 @@ say "Connect: nbd-client $NBD_REMOTE_IP $NBD_DEV -N $NBD_EXPORT -timeout $NBD_TI
 nbd_connect
 echo "$NBD_DEV: $(blockdev --getsize64 $NBD_DEV) bytes, write cache: $(cat /sys/block/nbd0/queue/write_cache), fua: $(cat /sys/block/nbd0/queue/fua)"
 
-# The backup leg is a dm-linear device over the NBD device: on 6.1 an NBD
-# device stays bound to its dead connection until every opener closes it,
-# so after a cut the leg is detached for a moment while nbd-client
-# reconnects, and the forkmirror table never changes.
+# The backup leg (--backup-leg) is a dm-linear device over the NBD device:
+# on 6.1 an NBD device stays bound to its dead connection until every
+# opener closes it, so after a cut the leg is detached for a moment while
+# nbd-client reconnects, and the forkmirror table never changes.
 S=$(sectors "$NBD_DEV")
-dmsetup create backup --table "0 $S linear $NBD_DEV 0" || fail "backup leg failed"
 BK=/dev/mapper/backup
-
-say "Create the volume (backup: $BK, a linear leg over $NBD_DEV)"
-table=$(forkmirror table "$PRIMARY" "$BK" "$META" demo 1024 resync_rate 50000) ||
-	fail "forkmirror table failed"
-echo "dmsetup create demo --table \"$table\""
-dmsetup create demo --table "$table" || fail "create failed"
+say "forkmirror create demo --backup-leg backup --region-sectors 1024 --resync-rate 50000 $PRIMARY $NBD_DEV $META demo"
+forkmirror create demo --backup-leg backup --region-sectors 1024 --resync-rate 50000 \
+	"$PRIMARY" "$NBD_DEV" "$META" demo || fail "create failed"
 
 say "dmsetup table demo"
 dmsetup table demo

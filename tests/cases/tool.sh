@@ -3,7 +3,8 @@
 # named arguments (and their refusals), status in text and JSON, the
 # tracking log as extents (text and JSON) checked against the regions
 # written, watch following a resync to in_sync, lvm-filter's filter used
-# by LVM, and the exit codes of errors.
+# by LVM, a backup leg made, found and unwound, and the exit codes of
+# errors.
 #@ timeout: 300
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
@@ -53,6 +54,10 @@ grep -q "no_intent_log" /tmp/err || fail "parallel without intent: $(cat /tmp/er
 rc 1 forkmirror create fm "$P" /dev/nonexistent "$T" vol
 grep -q "/dev/nonexistent" /tmp/err || fail "missing backup: $(cat /tmp/err)"
 rc 2 forkmirror create "$P" "$B" "$T" vol
+rc 2 forkmirror create fm --primary "$P" --primary "$B" --backup "$B" --tracker "$T" --volume vol
+grep -q -- "--primary given twice" /tmp/err || fail "two primaries: $(cat /tmp/err)"
+rc 2 forkmirror create fm --region-sectors 128 --region-sectors 256 "$P" "$B" "$T" vol
+grep -q -- "--region-sectors given twice" /tmp/err || fail "two region sizes: $(cat /tmp/err)"
 dmsetup info fm >/dev/null 2>&1 && fail "a refused create left a device"
 
 log "create, status (text and JSON)"
@@ -137,6 +142,36 @@ pvcreate -q --config "$CONF" /dev/mapper/fm || fail "pvcreate failed"
 pvremove -q -y --config "$CONF" /dev/mapper/fm || fail "pvremove failed"
 
 dmsetup remove fm || fail "remove failed"
+
+log "--backup-leg: the leg made first and used, found there, removed on a refusal"
+dmnum() { dmsetup info -c --noheadings -o major,minor "$1" | tr -d ' '; }
+BKN=$(devnum "$BACKUP")
+rc 0 forkmirror create fl --backup-leg fl-bk --region-sectors 128 "$P" "$BACKUP" "$T" vl
+grep -q "^created fl-bk: 0 $S linear $BACKUP 0\$" /tmp/out || fail "leg: $(cat /tmp/out)"
+expect_table fl-bk "0 $S linear $BKN 0"
+expect_table fl "0 $S forkmirror $PN $(dmnum fl-bk) $TN vl 128"
+dd if=/dev/urandom of=/tmp/leg bs=64k count=4 2>/dev/null
+dd if=/tmp/leg of=/dev/mapper/fl bs=64k oflag=direct 2>/dev/null || fail "write failed"
+blocks_equal /tmp/leg "$BACKUP" 262144 || fail "the write did not reach the backup under the leg"
+dmsetup remove fl || fail "remove failed"
+rc 0 forkmirror create fl --backup-leg fl-bk --region-sectors 128 "$P" "$BACKUP" "$T" vl
+grep -q "^created fl-bk" /tmp/out && fail "the leg there was made again: $(cat /tmp/out)"
+expect_table fl "0 $S forkmirror $PN $(dmnum fl-bk) $TN vl 128"
+dmsetup remove fl fl-bk || fail "remove failed"
+# The kernel refuses another region size for slot vl: the leg goes too.
+rc 1 forkmirror create fl --backup-leg fl-bk --region-sectors 256 "$P" "$BACKUP" "$T" vl
+grep -q "refused the table" /tmp/err || fail "region change: $(cat /tmp/err)"
+dmsetup info fl-bk >/dev/null 2>&1 && fail "a refused create left its leg"
+dmsetup create zz --table "0 $S zero" || fail "zero device failed"
+rc 1 forkmirror create fl --backup-leg zz --region-sectors 128 "$P" "$BACKUP" "$T" vl
+grep -q "zz is there, and it is not a linear over $BACKUP" /tmp/err || fail "leg zz: $(cat /tmp/err)"
+dmsetup remove zz
+rc 2 forkmirror create fl --backup-leg fl "$P" "$BACKUP" "$T" vl
+grep -q "name of its own" /tmp/err || fail "leg named as the device: $(cat /tmp/err)"
+rc 2 forkmirror table --backup-leg fl-bk "$P" "$BACKUP" "$T" vl
+grep -q "use forkmirror create" /tmp/err || fail "table --backup-leg: $(cat /tmp/err)"
+dmsetup info fl >/dev/null 2>&1 && fail "a refused create left a device"
+
 rc 0 forkmirror status
 grep -q "(no forkmirror devices)" /tmp/out || fail "status with none: $(cat /tmp/out)"
 dmsetup remove bk
