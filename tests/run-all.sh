@@ -106,6 +106,7 @@ main() {
 		host_test docs python3 scripts/check-docs.py
 		host_test doc-examples-marked python3 scripts/doc-examples.py check
 		host_test packages bash tests/host/check-packages.sh
+		host_test install bash tests/host/check-install.sh
 		host_suite kunit make -s -C tests/host run
 		host_test fuzz make -s -C tests/fuzz run RUNS="${FM_FUZZ_RUNS:-100000}"
 	fi
