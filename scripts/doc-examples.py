@@ -8,7 +8,8 @@ the code.
     doc-examples.py extract DIR    DIR/NN-NAME.block, one per marked example
 
 An example is a literal block holding a command line: a line "# CMD" whose
-CMD starts with one of the COMMANDS below. Every one is preceded (anywhere
+CMD starts with one of the COMMANDS below or sets a shell variable
+(S=$(...)); the commands of a guide run in one shell. Every one is preceded (anywhere
 after the previous literal block) by a comment naming it:
 
     .. fm-example: NAME [status-only]
@@ -32,8 +33,10 @@ import sys
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 COMMANDS = ("dmsetup", "forkmirror", "cat", "echo", "nbd-client",
-            "systemctl", "blockdev", "lvm", "pvcreate", "vgcreate")
-CMD_RE = re.compile(r"^# (%s)( |$)" % "|".join(re.escape(c) for c in COMMANDS))
+            "systemctl", "blockdev", "lvm", "pvcreate", "vgcreate", "dd")
+# A command line: one of COMMANDS, or a shell variable set (S=...).
+CMD_ERE = r"^# ((%s)( |$)|[A-Z][A-Z0-9_]*=)" % "|".join(COMMANDS)
+CMD_RE = re.compile(CMD_ERE)
 MARK_RE = re.compile(r"^\.\. fm-example: ([a-z0-9-]+)((?: [a-z-]+)*)\s*$")
 UNTESTED_RE = re.compile(r"^\.\. fm-example-untested: \S")
 DIRECTIVE_RE = re.compile(
@@ -137,7 +140,7 @@ def main(argv):
         return 0
     os.makedirs(argv[2], exist_ok=True)
     with open(os.path.join(argv[2], "commands.re"), "w") as f:
-        f.write("^# (%s)( |$)\n" % "|".join(COMMANDS))
+        f.write(CMD_ERE + "\n")
     for n, (name, flags, dirs, block) in enumerate(allex, 1):
         with open(os.path.join(argv[2], "%02d-%s.block" % (n, name)), "w") as f:
             for fl in flags:

@@ -112,9 +112,21 @@ prepare() {
 		dd if=/dev/urandom of=/dev/mapper/old bs=64k count=1 oflag=direct 2>/dev/null
 		dmsetup remove old oldp
 		;;
-	messages | sysfs | lvm-filter | primary-fails)
+	messages | sysfs | lvm-filter | first-sync)
 		reset
 		mkvol vol0 vol0 /dev/pmem0
+		;;
+	primary-fails)
+		# The primary (a dm-linear over $PRIMARY) fails a write.
+		reset
+		PS=$(sectors "$PRIMARY")
+		dmsetup create pr --table "0 $PS linear $PRIMARY 0" || fail "cannot create pr"
+		forkmirror create vol0 --region-sectors 1024 /dev/mapper/pr "$BACKUP" \
+			/dev/pmem0 vol0 >/dev/null || fail "cannot create vol0"
+		swap_table pr "0 $PS error"
+		dd if=/dev/urandom of=/dev/mapper/vol0 bs=64k count=1 oflag=direct 2>/dev/null &&
+			fail "the failing primary took a write"
+		wait_state vol0 tracking 30
 		;;
 	nbd)
 		reset
@@ -129,7 +141,6 @@ prepare() {
 		dd if=/dev/urandom of=/dev/mapper/vol0 bs=64k count=4 oflag=direct 2>/dev/null
 		wait_state vol0 tracking 60
 		nbd_restore
-		S=$(sectors /dev/mapper/vol0-bk)
 		;;
 	*)
 		reset
