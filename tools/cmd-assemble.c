@@ -121,20 +121,20 @@ static int conf_read(struct conf *c)
 			r = FM_EXIT_USAGE;
 			break;
 		}
-		for (i = 0; i <= c->n; i++) {
+		for (i = 0; i < c->n; i++) {
 			const char *other = c->e[i].leg.name;
 
-			if (i < c->n && !strcmp(c->e[i].name, e->name)) {
+			if (!strcmp(c->e[i].name, e->name)) {
 				fm_err("%s:%u: device %s is also on line %u", c->path, lineno,
 				       e->name, c->e[i].lineno);
 				r = FM_EXIT_USAGE;
 			}
-			if (i < c->n && other && e->leg.name && !strcmp(other, e->leg.name)) {
+			if (other && e->leg.name && !strcmp(other, e->leg.name)) {
 				fm_err("%s:%u: backup leg %s is also on line %u", c->path, lineno,
 				       e->leg.name, c->e[i].lineno);
 				r = FM_EXIT_USAGE;
 			}
-			if (i < c->n && other && !strcmp(other, e->name)) {
+			if (other && !strcmp(other, e->name)) {
 				fm_err("%s:%u: device %s is the backup leg of line %u", c->path,
 				       lineno, e->name, c->e[i].lineno);
 				r = FM_EXIT_USAGE;
@@ -196,9 +196,17 @@ static int assemble_one(struct entry *e, double wait_s, bool dry_run)
 		return r;
 	}
 	if (dry_run) {
-		if (leg.name && !fm_dm_exists(leg.name))
-			printf("%s: would load %s: 0 %" PRIu64 " linear %s 0\n", e->name,
-			       leg.name, leg.sectors, leg.lower);
+		bool there;
+
+		if (leg.name) {
+			r = fm_leg_check(&leg, &there);
+			if (r) {
+				fm_err("%s: would not be assembled (line %u)", e->name, e->lineno);
+				return r;
+			}
+			printf("%s: would %s %s: 0 %" PRIu64 " linear %s 0\n", e->name,
+			       there ? "use" : "load", leg.name, leg.sectors, leg.lower);
+		}
 		printf("%s: would load: %s\n", e->name, line);
 		return FM_EXIT_OK;
 	}
@@ -223,7 +231,8 @@ static int assemble_one(struct entry *e, double wait_s, bool dry_run)
 
 remove_leg:
 	if (leg_made && fm_dm_remove(leg.name))
-		fm_err("%s: cannot remove the backup leg %s made for it", e->name, leg.name);
+		fm_err("%s: cannot remove the backup leg %s made for it: dmsetup remove %s",
+		       e->name, leg.name, leg.name);
 	return FM_EXIT_FAIL;
 }
 

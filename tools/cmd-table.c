@@ -20,6 +20,8 @@
 #include <limits.h>
 #include <linux/fs.h>
 
+#include <libdevmapper.h>
+
 #include "forkmirror.h"
 #include "dm.h"
 
@@ -294,34 +296,70 @@ int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
 	return FM_EXIT_OK;
 }
 
+int fm_leg_check(const struct fm_leg *l, bool *there)
+{
+	struct fm_dm_linear lin;
+	uint64_t sectors;
+	dev_t dev;
+	int r;
+
+	*there = false;
+	if (blockdev(l->lower, &sectors, &dev))
+		return FM_EXIT_FAIL;
+	r = fm_dm_linear_of(l->name, &lin);
+	if (r == -ENODEV)
+		return FM_EXIT_OK;
+	if (r == -EINVAL) {
+		fm_err("a dm device %s is there, and it is not a linear over %s", l->name,
+		       l->lower);
+		return FM_EXIT_FAIL;
+	}
+	if (r) {
+		fm_err("cannot read the table of dm device %s: %s", l->name, strerror(-r));
+		return FM_EXIT_FAIL;
+	}
+	if (makedev(lin.major, lin.minor) != dev || lin.sectors != sectors) {
+		fm_err("the backup leg %s is there, but maps %u:%u (%" PRIu64
+		       " sectors), not all of %s (%u:%u, %" PRIu64 " sectors)",
+		       l->name, lin.major, lin.minor, lin.sectors, l->lower, major(dev),
+		       minor(dev), sectors);
+		return FM_EXIT_FAIL;
+	}
+	if (lin.open_count) {
+		fm_err("the backup leg %s is there and open (%d): another volume's backup?",
+		       l->name, lin.open_count);
+		return FM_EXIT_FAIL;
+	}
+	if (lin.read_only) {
+		fm_err("the backup leg %s is there and read-only", l->name);
+		return FM_EXIT_FAIL;
+	}
+	*there = true;
+	return FM_EXIT_OK;
+}
+
 int fm_leg_up(const struct fm_leg *l, bool *created)
 {
-	uint64_t sectors, len;
-	uint32_t ma, mi;
 	char line[256];
+	uint64_t sectors;
+	bool there;
 	dev_t dev;
 	int r;
 
 	*created = false;
+	r = fm_leg_check(l, &there);
+	if (r || there)
+		return r;
 	if (blockdev(l->lower, &sectors, &dev))
 		return FM_EXIT_FAIL;
-	r = fm_dm_linear_of(l->name, &ma, &mi, &len);
-	if (!r) {
-		if (makedev(ma, mi) != dev || len != sectors) {
-			fm_err("the backup leg %s is there, but not a linear over all of %s",
-			       l->name, l->lower);
-			return FM_EXIT_FAIL;
-		}
-		return FM_EXIT_OK;
-	}
-	if (r != -ENODEV) {
-		fm_err("a dm device %s is there, and it is not a linear over %s",
-		       l->name, l->lower);
-		return FM_EXIT_FAIL;
-	}
 	snprintf(line, sizeof(line), "0 %" PRIu64 " linear %u:%u 0", sectors,
 		 major(dev), minor(dev));
-	r = fm_dm_create(l->name, line);
+	/*
+	 * udev runs no disk or other rules for the leg: it shows the
+	 * volume's PV label, and LVM's rules must not activate a VG on it.
+	 */
+	r = fm_dm_create_flags(l->name, line, DM_UDEV_DISABLE_DISK_RULES_FLAG |
+			       DM_UDEV_DISABLE_OTHER_RULES_FLAG);
 	if (r) {
 		fm_err("cannot create the backup leg %s (%s): %s", l->name, strerror(-r), line);
 		return FM_EXIT_FAIL;
@@ -370,7 +408,7 @@ static int run_create(int argc, char **argv)
 	}
 	r = fm_dm_create(name, line);
 	if (r) {
-		if (r == -EEXIST || r == -EBUSY)
+		if ((r == -EEXIST || r == -EBUSY) && fm_dm_exists(name))
 			fm_err("%s: a dm device of that name exists", name);
 		else
 			fm_err("%s: the kernel refused the table (%s; its log says why): %s",
@@ -380,12 +418,16 @@ static int run_create(int argc, char **argv)
 	if (leg_made)
 		printf("created %s: 0 %" PRIu64 " linear %s 0\n", leg.name, leg.sectors,
 		       leg.lower);
+	else if (leg.name)
+		printf("using %s (there already): 0 %" PRIu64 " linear %s 0\n", leg.name,
+		       leg.sectors, leg.lower);
 	printf("created %s: %s\n", name, line);
 	return FM_EXIT_OK;
 
 remove_leg:
 	if (leg_made && fm_dm_remove(leg.name))
-		fm_err("cannot remove the backup leg %s made for it", leg.name);
+		fm_err("cannot remove the backup leg %s made for it: dmsetup remove %s",
+		       leg.name, leg.name);
 	return FM_EXIT_FAIL;
 }
 

@@ -190,6 +190,11 @@ int fm_dm_get(const char *name, struct fm_dm_target *t)
 
 int fm_dm_create(const char *name, const char *line)
 {
+	return fm_dm_create_flags(name, line, 0);
+}
+
+int fm_dm_create_flags(const char *name, const char *line, uint16_t udev_flags)
+{
 	struct dm_task *dmt = dm_task_create(DM_DEVICE_CREATE);
 	unsigned long long start, length;
 	char target[32];
@@ -206,7 +211,7 @@ int fm_dm_create(const char *name, const char *line)
 		goto out;
 	}
 	/* Without udev, the node is made by libdevmapper itself. */
-	if (!dm_task_set_cookie(dmt, &cookie, 0)) {
+	if (!dm_task_set_cookie(dmt, &cookie, udev_flags)) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -230,7 +235,9 @@ int fm_dm_remove(const char *name)
 
 	if (!dmt)
 		return -ENXIO;
-	if (!dm_task_set_name(dmt, name) || !dm_task_set_cookie(dmt, &cookie, 0))
+	/* A scanner (blkid, pvscan) may hold a new device for a moment. */
+	if (!dm_task_set_name(dmt, name) || !dm_task_retry_remove(dmt) ||
+	    !dm_task_set_cookie(dmt, &cookie, 0))
 		goto out;
 	r = 0;
 	if (!dm_task_run(dmt)) {
@@ -244,15 +251,18 @@ out:
 	return r;
 }
 
-int fm_dm_linear_of(const char *name, uint32_t *major, uint32_t *minor, uint64_t *len)
+int fm_dm_linear_of(const char *name, struct fm_dm_linear *l)
 {
 	struct dm_task *dmt;
 	uint64_t start, length;
 	unsigned long long off;
+	struct dm_info info;
 	unsigned int ma, mi;
 	char *type, *p;
 	void *next = NULL;
 	int r, targets = 0;
+
+	memset(l, 0, sizeof(*l));
 
 	r = device_exists(name);
 	if (r)
@@ -263,10 +273,12 @@ int fm_dm_linear_of(const char *name, uint32_t *major, uint32_t *minor, uint64_t
 	r = set_device(dmt, name);
 	if (r)
 		goto out;
-	if (!dm_task_run(dmt)) {
+	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &info) || !info.exists) {
 		r = -ENODEV;
 		goto out;
 	}
+	l->open_count = info.open_count;
+	l->read_only = info.read_only;
 	r = -EINVAL;
 	do {
 		next = dm_get_next_target(dmt, next, &start, &length, &type, &p);
@@ -274,9 +286,9 @@ int fm_dm_linear_of(const char *name, uint32_t *major, uint32_t *minor, uint64_t
 			continue;
 		if (++targets == 1 && !strcmp(type, "linear") && !start && p &&
 		    sscanf(p, "%u:%u %llu", &ma, &mi, &off) == 3 && !off) {
-			*major = ma;
-			*minor = mi;
-			*len = length;
+			l->major = ma;
+			l->minor = mi;
+			l->sectors = length;
 			r = 0;
 		}
 	} while (next);

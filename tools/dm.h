@@ -6,6 +6,7 @@
 #ifndef FORKMIRROR_TOOL_DM_H
 #define FORKMIRROR_TOOL_DM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/fmtool.h"
@@ -42,11 +43,22 @@ int fm_dm_get(const char *name, struct fm_dm_target *t);
  */
 int fm_dm_create(const char *name, const char *line);
 
+/* fm_dm_create() with libdevmapper's DM_UDEV_* flags for its udev event. */
+int fm_dm_create_flags(const char *name, const char *line, uint16_t udev_flags);
+
 /* Whether dm device @name exists. */
 bool fm_dm_exists(const char *name);
 
 /* fm_dm_remove() - remove dm device @name. Returns 0 or -errno. */
 int fm_dm_remove(const char *name);
+
+/* What fm_dm_linear_of() finds. */
+struct fm_dm_linear {
+	uint32_t major, minor;		/* the lower device */
+	uint64_t sectors;		/* the mapping's length */
+	int open_count;			/* the dm device's openers */
+	bool read_only;
+};
 
 /*
  * fm_dm_linear_of() - the lower device and length of dm device @name when
@@ -54,7 +66,7 @@ int fm_dm_remove(const char *name);
  * Returns 0; -ENODEV when there is no such device; -EINVAL when its table
  * is anything else.
  */
-int fm_dm_linear_of(const char *name, uint32_t *major, uint32_t *minor, uint64_t *len);
+int fm_dm_linear_of(const char *name, struct fm_dm_linear *l);
 
 /*
  * fm_dm_legs() - the primary and backup ("maj:min") of every forkmirror

@@ -80,9 +80,18 @@ struct fm_leg {
 };
 
 /*
- * fm_leg_up() - create the leg @l, or find it there already as a linear
- * over all of its backup. @created tells which. Returns FM_EXIT_OK, or
- * the exit code with the reason printed.
+ * fm_leg_check() - whether the leg @l is there (@there) as a linear over
+ * all of its backup, unused and writable, or not there at all. Returns
+ * FM_EXIT_OK, or the exit code with the reason printed (anything else of
+ * that name, or a leg that maps something else or is in use).
+ */
+int fm_leg_check(const struct fm_leg *l, bool *there);
+
+/*
+ * fm_leg_up() - create the leg @l (udev's disk and other rules off: LVM
+ * must not take it for a PV), or use it when fm_leg_check() finds it
+ * there. @created tells which. Returns FM_EXIT_OK, or the exit code with
+ * the reason printed.
  */
 int fm_leg_up(const struct fm_leg *l, bool *created);
 
@@ -95,7 +104,8 @@ int fm_leg_up(const struct fm_leg *l, bool *created);
  * @name: when not NULL, the first operand is a device name, set here
  * @a: the parsed table parameters (the target's own parser)
  * @leg: where --backup-leg goes (the line then names the leg as the
- *	backup); NULL refuses the option
+ *	backup: with @check_devices, @a's backup_path points at @leg's
+ *	path, so @a must not outlive @leg); NULL refuses the option
  * @check_devices: open the three devices, check them, and size @line to
  *	the primary; when false, only the words are checked
  * @line, @len: the canonical table line

@@ -156,8 +156,17 @@ blocks_equal /tmp/leg "$BACKUP" 262144 || fail "the write did not reach the back
 dmsetup remove fl || fail "remove failed"
 rc 0 forkmirror create fl --backup-leg fl-bk --region-sectors 128 "$P" "$BACKUP" "$T" vl
 grep -q "^created fl-bk" /tmp/out && fail "the leg there was made again: $(cat /tmp/out)"
+grep -q "^using fl-bk (there already)" /tmp/out || fail "leg reuse: $(cat /tmp/out)"
 expect_table fl "0 $S forkmirror $PN $(dmnum fl-bk) $TN vl 128"
+# A leg in use (the backup of fl) is no other volume's backup.
+rc 1 forkmirror create fl2 --backup-leg fl-bk --region-sectors 128 "$P" "$BACKUP" "$T" vl2
+grep -q "fl-bk is there and open" /tmp/err || fail "open leg: $(cat /tmp/err)"
 dmsetup remove fl fl-bk || fail "remove failed"
+# A leg over part of the backup is not the backup.
+dmsetup create fl-bk --table "0 1024 linear $BACKUP 0" || fail "partial leg failed"
+rc 1 forkmirror create fl --backup-leg fl-bk --region-sectors 128 "$P" "$BACKUP" "$T" vl
+grep -q "fl-bk is there, but maps $BKN (1024 sectors)" /tmp/err || fail "partial leg: $(cat /tmp/err)"
+dmsetup remove fl-bk
 # The kernel refuses another region size for slot vl: the leg goes too.
 rc 1 forkmirror create fl --backup-leg fl-bk --region-sectors 256 "$P" "$BACKUP" "$T" vl
 grep -q "refused the table" /tmp/err || fail "region change: $(cat /tmp/err)"
