@@ -193,36 +193,48 @@ int fm_dm_create(const char *name, const char *line)
 	return fm_dm_create_flags(name, line, 0);
 }
 
-int fm_dm_create_flags(const char *name, const char *line, uint16_t udev_flags)
+/*
+ * Run a task that makes or removes a device node: with a udev cookie (and
+ * @udev_flags), waiting for udev, or without udev for libdevmapper to make
+ * the node itself. Destroys @dmt. Returns 0 or -errno.
+ */
+static int run_node_task(struct dm_task *dmt, uint16_t udev_flags)
 {
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_CREATE);
-	unsigned long long start, length;
-	char target[32];
-	int off = 0, r = -EINVAL;
 	uint32_t cookie = 0;
+	int r = 0;
 
-	if (!dmt)
-		return -ENOMEM;
-	if (sscanf(line, "%llu %llu %31s %n", &start, &length, target, &off) != 3 || !off)
-		goto out;
-	if (!dm_task_set_name(dmt, name) ||
-	    !dm_task_add_target(dmt, start, length, target, line + off)) {
-		r = -ENOMEM;
-		goto out;
-	}
-	/* Without udev, the node is made by libdevmapper itself. */
 	if (!dm_task_set_cookie(dmt, &cookie, udev_flags)) {
-		r = -ENOMEM;
-		goto out;
+		dm_task_destroy(dmt);
+		return -ENOMEM;
 	}
-	r = 0;
 	if (!dm_task_run(dmt)) {
 		r = -dm_task_get_errno(dmt);
 		if (!r)
 			r = -EIO;
 	}
 	dm_udev_wait(cookie);
-out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int fm_dm_create_flags(const char *name, const char *line, uint16_t udev_flags)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_CREATE);
+	unsigned long long start, length;
+	char target[32];
+	int off = 0, r = -EINVAL;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (sscanf(line, "%llu %llu %31s %n", &start, &length, target, &off) != 3 || !off)
+		goto destroy_task;
+	r = -ENOMEM;
+	if (!dm_task_set_name(dmt, name) ||
+	    !dm_task_add_target(dmt, start, length, target, line + off))
+		goto destroy_task;
+	return run_node_task(dmt, udev_flags);
+
+destroy_task:
 	dm_task_destroy(dmt);
 	return r;
 }
@@ -230,25 +242,15 @@ out:
 int fm_dm_remove(const char *name)
 {
 	struct dm_task *dmt = dm_task_create(DM_DEVICE_REMOVE);
-	uint32_t cookie = 0;
-	int r = -ENOMEM;
 
 	if (!dmt)
 		return -ENXIO;
 	/* A scanner (blkid, pvscan) may hold a new device for a moment. */
-	if (!dm_task_set_name(dmt, name) || !dm_task_retry_remove(dmt) ||
-	    !dm_task_set_cookie(dmt, &cookie, 0))
-		goto out;
-	r = 0;
-	if (!dm_task_run(dmt)) {
-		r = -dm_task_get_errno(dmt);
-		if (!r)
-			r = -EIO;
+	if (!dm_task_set_name(dmt, name) || !dm_task_retry_remove(dmt)) {
+		dm_task_destroy(dmt);
+		return -ENOMEM;
 	}
-	dm_udev_wait(cookie);
-out:
-	dm_task_destroy(dmt);
-	return r;
+	return run_node_task(dmt, 0);
 }
 
 int fm_dm_linear_of(const char *name, struct fm_dm_linear *l)
