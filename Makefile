@@ -10,7 +10,7 @@
 #   make lint       checkpatch --strict, sparse (C=2), W=1; fails on findings
 #   make check      deps, lint, then every test in QEMU guests (the CI command)
 #   make check-debug  every guest case on the debug kernel (KASAN, lockdep,
-#                   kmemleak), not only its CI subset: about 2 hours
+#                   kmemleak), not only its CI subset: about 3 hours
 #   make demo       deps, then the demonstration in a QEMU guest
 #   make bench      deps, then the performance benchmark in a QEMU guest
 #   make crash      deps, then the crash campaign (CRASH_RUNS=N, default 10)

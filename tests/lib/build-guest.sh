@@ -63,7 +63,7 @@ bash "$top/scripts/build-debs.sh" "$build/deb" >&2
 # The admin guides' examples, for the documentation test.
 rm -rf "$build/doc-examples"
 python3 "$top/scripts/doc-examples.py" extract "$build/doc-examples" >&2
-DEBS_DIR=$build/deb DOCEX_DIR=$build/doc-examples bash "$top/tests/lib/mkinitramfs.sh" overlay "$kver" "$base" \
+DEBS_DIR=$build/deb DOCEX_DIR=$build/doc-examples HOST_MODDIR=$moddir bash "$top/tests/lib/mkinitramfs.sh" overlay "$kver" "$base" \
 	"$build/overlay.cpio" "$build/ko" "$top/tests" "$top/tools/forkmirror" \
 	"$build"/fm-regcheck "$build"/fm-replay >&2
 echo "$kernel $base/base.cpio $build/overlay.cpio"

@@ -15,7 +15,8 @@
 #       TESTS_DIR at /tests and each TOOL (a path or a command name on the
 #       host's PATH) at /usr/local/bin with its shared libraries; with
 #       DEBS_DIR set, its *.deb at /debs; with DOCEX_DIR set, its files
-#       at /doc-examples.
+#       at /doc-examples; with HOST_MODDIR set (the host's path of the
+#       kernel's module tree), that path in /etc/fm-host-moddir.
 #
 # Both modes rebuild from scratch each time (a few seconds) and replace their
 # output atomically, so re-running them is safe.
@@ -321,6 +322,12 @@ build_overlay() {
 	if [ -n "${DOCEX_DIR:-}" ]; then
 		mkdir -p "$stage/doc-examples"
 		cp "$DOCEX_DIR"/* "$stage/doc-examples/"
+	fi
+	# Where the host keeps this kernel's modules and build tree (the
+	# package install test finds them there through the host's root).
+	if [ -n "${HOST_MODDIR:-}" ]; then
+		mkdir -p "$stage/etc"
+		echo "$HOST_MODDIR" >"$stage/etc/fm-host-moddir"
 	fi
 
 	local tool src

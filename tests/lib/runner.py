@@ -1012,6 +1012,10 @@ def main(argv=None):
         print("SKIP %s/%s (runs only on: %s)" % (args.kernel_label, c.name,
                                                 " ".join(c.kernels)))
         cases.remove(c)
+    # Longest first (a case's timeout, per phase, stands for its length),
+    # so the long ones do not start last and leave a job slot idle at the
+    # end; ties keep the order given.
+    cases.sort(key=lambda c: -c.timeout * c.phases)
 
     own_workdir = args.workdir is None
     if args.workdir:
