@@ -41,7 +41,7 @@ left=$(cd "$out" && find . -type f)
 [ -z "$left" ] || fail "make uninstall left: $left"
 
 if [ ! -e "/lib/modules/$(uname -r)/build/Makefile" ]; then
-	msg=$(make -s -C "$top" -n install 2>&1) && fail "make install without headers ran: $msg"
+	msg=$(env -u KDIR -u MAKEFLAGS -u MAKELEVEL make -s -C "$top" -n install 2>&1) && fail "make install without headers ran: $msg"
 	echo "$msg" | grep -q "no headers of the running kernel $(uname -r)" ||
 		fail "make install without headers said: $msg"
 fi
