@@ -20,7 +20,10 @@
  *
  * Clearing (invariant 2), a pass of the clear work every window / 3:
  *
- *   t0  under the lock: forget @touched;
+ *   t0  under the lock: note whether some intent mark is idle (neither
+ *       in @touched nor in @inflight), then forget @touched; if none
+ *       was idle, stop here (no mark could be cleared that the next pass
+ *       will not clear: fm_intent_pass());
  *       flush the backup, then the primary;
  *   t1  under the lock: clear every intent mark whose region is not in
  *       @touched and whose in-flight bucket (inflight.c) is free;
@@ -460,21 +463,35 @@ static u64 fm_intent_clear_untouched(struct fm_target *fmt)
  * One clearing pass (see the top of the file). Process context; never
  * runs twice at once (the clear work, or postsuspend after cancelling
  * it).
+ *
+ * A periodic pass (@last false) flushes only when some mark is idle at
+ * t0: neither touched since the pass before nor in flight. When none is,
+ * it only forgets @touched: a mark whose region's last write completed
+ * before this t0 is idle at the next pass, which clears it. So a steady
+ * load sees no flush of ours, and a mark still goes at most two periods
+ * plus the flushes after its region's last write. The last pass of a
+ * suspend (@last) always flushes and clears.
  */
-static void fm_intent_pass(struct fm_target *fmt)
+static void fm_intent_pass(struct fm_target *fmt, bool last)
 {
 	const char *dev = dm_device_name(dm_table_get_md(fmt->ti->table));
 	struct fm_inflight *fl = &fmt->inflight;
+	struct fm_intent *in = &fmt->intent;
+	bool idle;
 	u64 cleared;
 	int r;
 
 	spin_lock_irq(&fl->lock);
-	if (!fm_intent_may_clear(fmt) || !fmt->intent.marks.count) {
+	if (!fm_intent_may_clear(fmt) || !in->marks.count) {
 		spin_unlock_irq(&fl->lock);
 		return;
 	}
-	fm_bitmap_zero(&fmt->intent.touched);
+	idle = last || fm_bitmap_any_outside(&in->marks, &in->touched,
+					     &in->inflight);
+	fm_bitmap_zero(&in->touched);
 	spin_unlock_irq(&fl->lock);
+	if (!idle)
+		return;
 
 	r = blkdev_issue_flush(fmt->backup->bdev);
 	if (r) {
@@ -506,7 +523,7 @@ static void fm_intent_worker(struct work_struct *work)
 	struct fm_target *fmt = container_of(in, struct fm_target, intent);
 	struct fm_inflight *fl = &fmt->inflight;
 
-	fm_intent_pass(fmt);
+	fm_intent_pass(fmt, false);
 	spin_lock_irq(&fl->lock);
 	in->armed = false;
 	fm_intent_arm(fmt);
@@ -533,7 +550,7 @@ void fm_intent_suspend(struct fm_target *fmt)
 	spin_lock_irq(&fl->lock);
 	fmt->intent.armed = false;
 	spin_unlock_irq(&fl->lock);
-	fm_intent_pass(fmt);
+	fm_intent_pass(fmt, true);
 }
 
 /**

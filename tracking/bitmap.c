@@ -295,6 +295,26 @@ bool fm_bitmap_next_extent(const struct fm_bitmap *bm, u64 from, u64 max_len,
 }
 EXPORT_SYMBOL_NS_GPL(fm_bitmap_next_extent, FORKMIRROR);
 
+bool fm_bitmap_any_outside(const struct fm_bitmap *bm, const struct fm_bitmap *a,
+			   const struct fm_bitmap *b)
+{
+	u64 leaf, i;
+
+	if (a->nbits != bm->nbits || b->nbits != bm->nbits)
+		return false;
+	for (leaf = summary_next(bm, 0); leaf < bm->nleaves;
+	     leaf = summary_next(bm, leaf + 1)) {
+		const u64 *w = bm->leaves[leaf];
+		const u64 *wa = a->leaves[leaf], *wb = b->leaves[leaf];
+
+		for (i = 0; i < FM_WORDS_PER_LEAF; i++)
+			if (w[i] & ~(wa[i] | wb[i]))
+				return true;
+	}
+	return false;
+}
+EXPORT_SYMBOL_NS_GPL(fm_bitmap_any_outside, FORKMIRROR);
+
 void fm_bitmap_store_leaf(const struct fm_bitmap *bm, u64 leaf, void *buf)
 {
 	__le64 *out = buf;

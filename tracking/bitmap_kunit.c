@@ -431,7 +431,49 @@ static void fm_bitmap_zeroing(struct kunit *test)
 	fm_bitmap_free(&bm);
 }
 
+/* A bit of bm outside a and b is found in any leaf, and only then. */
+static void fm_bitmap_outside(struct kunit *test)
+{
+	const u64 L = FM_BITS_PER_BLOCK, nbits = 3 * L + 7;
+	struct fm_bitmap bm, a, b, other;
+
+	KUNIT_ASSERT_EQ(test, fm_bitmap_init(&bm, nbits), 0);
+	KUNIT_ASSERT_EQ(test, fm_bitmap_init(&a, nbits), 0);
+	KUNIT_ASSERT_EQ(test, fm_bitmap_init(&b, nbits), 0);
+	KUNIT_ASSERT_EQ(test, fm_bitmap_init(&other, nbits + 1), 0);
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_any_outside(&bm, &a, &b));
+	/* Bits of a and b alone are not in bm: nothing to find. */
+	fm_bitmap_set(&a, 0, L);
+	fm_bitmap_set(&b, 2 * L, 10);
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_any_outside(&bm, &a, &b));
+	/* Covered by a, by b, then by both. */
+	fm_bitmap_set(&bm, 5, 1);
+	fm_bitmap_set(&bm, 2 * L + 9, 1);
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_any_outside(&bm, &a, &b));
+	fm_bitmap_set(&a, 2 * L + 9, 1);
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_any_outside(&bm, &a, &b));
+	/* The last bit of the last leaf, past every bit of a and b. */
+	fm_bitmap_set(&bm, nbits - 1, 1);
+	KUNIT_EXPECT_TRUE(test, fm_bitmap_any_outside(&bm, &a, &b));
+	fm_bitmap_set(&b, nbits - 1, 1);
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_any_outside(&bm, &a, &b));
+	/* One bit a leaf on: the first leaf's bit leaves a. */
+	fm_bitmap_clear(&a, 5, 1);
+	KUNIT_EXPECT_TRUE(test, fm_bitmap_any_outside(&bm, &a, &b));
+	fm_bitmap_set(&b, 5, 1);
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_any_outside(&bm, &a, &b));
+	/* Bitmaps of another size never answer true. */
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_any_outside(&other, &a, &b));
+	fm_bitmap_set(&other, L + 1, 1);
+	KUNIT_EXPECT_FALSE(test, fm_bitmap_any_outside(&other, &a, &b));
+	fm_bitmap_free(&other);
+	fm_bitmap_free(&b);
+	fm_bitmap_free(&a);
+	fm_bitmap_free(&bm);
+}
+
 static struct kunit_case fm_bitmap_cases[] = {
+	KUNIT_CASE(fm_bitmap_outside),
 	KUNIT_CASE(fm_bitmap_zeroing),
 	KUNIT_CASE_PARAM(fm_bitmap_geom, fm_bitmap_geom_gen_params),
 	KUNIT_CASE_PARAM(fm_bitmap_range, fm_bitmap_range_gen_params),

@@ -83,6 +83,12 @@ u64 fm_bitmap_next_clear(const struct fm_bitmap *bm, u64 from);
  */
 bool fm_bitmap_next_extent(const struct fm_bitmap *bm, u64 from, u64 max_len,
 			   u64 *start, u64 *len);
+/*
+ * Whether a bit set in bm is clear in both a and b (three bitmaps of the
+ * same size). Costs time in proportion to bm's leaves holding a set bit.
+ */
+bool fm_bitmap_any_outside(const struct fm_bitmap *bm, const struct fm_bitmap *a,
+			   const struct fm_bitmap *b);
 
 /*
  * On-media leaves: bit r % 8 of byte r / 8, FM_BLOCK_SIZE bytes a leaf.

@@ -87,6 +87,30 @@ randw /dev/mapper/fm 2
 t=$(wait_no_marks fm 4) || fail "fm: marks not cleared within 4 s"
 log "cleared $t/10 s after the last write"
 
+log "a steady load keeps its marks busy: no flush of ours until it stops"
+# flushes DEV: the flush requests DEV completed (diskstats field 16).
+flushes() {
+	awk '{ print $16 }' "/sys/block/${1#/dev/}/stat"
+}
+[ "$(cat "/sys/block/${B#/dev/}/queue/write_cache")" = "write back" ] ||
+	fail "the backup has no volatile cache: its flushes are not counted"
+retable 2 intent_window 300
+fp=$(flushes "$P") fb=$(flushes "$B")
+# One 4 KiB region, written without a pause for 3 s: every pass of the
+# clear work (every 100 ms) finds its mark touched.
+fio --name=w --filename=/dev/mapper/fm --direct=1 --ioengine=libaio \
+	--iodepth=1 --rw=randwrite --bs=4k --size=4k --time_based --runtime=3 \
+	--output-format=terse >/tmp/fio.out || { cat /tmp/fio.out; fail "fio failed"; }
+np=$(($(flushes "$P") - fp)) nb=$(($(flushes "$B") - fb))
+log "flushes during 3 s of writes to one region: primary $np, backup $nb"
+# The pass just after the last write may have flushed already.
+[ "$np" -le 1 ] && [ "$nb" -le 1 ] ||
+	fail "busy marks flushed: primary $np, backup $nb times in 3 s"
+t=$(wait_no_marks fm 4) || fail "fm: the idle mark not cleared within 4 s"
+[ $(($(flushes "$P") - fp)) -ge 1 ] && [ $(($(flushes "$B") - fb)) -ge 1 ] ||
+	fail "the mark was cleared without a flush of both devices"
+log "cleared $t/10 s after the last write, with a flush of each device"
+
 log "backup offline: the marks wait for a copy and stay"
 retable 2 intent_window 600000
 dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=64 oflag=direct 2>/dev/null ||
