@@ -273,11 +273,31 @@ EXPORT_SYMBOL_NS_GPL(fm_bitmap_next_clear, FORKMIRROR);
 
 bool fm_bitmap_all_set(const struct fm_bitmap *bm, u64 first, u64 count)
 {
+	u64 end;
+
 	if (!count)
 		return true;
 	if (first >= bm->nbits || count > bm->nbits - first)
 		return false;
-	return fm_bitmap_next_clear(bm, first) >= first + count;
+	/* Only the range's words: map's fast path asks for a region or two. */
+	end = first + count;
+	while (first < end) {
+		u64 leaf = first / FM_BITS_PER_BLOCK;
+		unsigned int lo = first % 64;
+		unsigned int hi = end - first >= 64 - lo ? 64 : lo + (end - first);
+		u64 m = word_mask(lo, hi);
+
+		if (!(first % FM_BITS_PER_BLOCK) && end - first >= FM_BITS_PER_BLOCK) {
+			if (bm->leaf_count[leaf] != FM_BITS_PER_BLOCK)
+				return false;
+			first += FM_BITS_PER_BLOCK;
+			continue;
+		}
+		if ((*word_of(bm, first) & m) != m)
+			return false;
+		first += hi - lo;
+	}
+	return true;
 }
 EXPORT_SYMBOL_NS_GPL(fm_bitmap_all_set, FORKMIRROR);
 

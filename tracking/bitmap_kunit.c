@@ -341,7 +341,7 @@ static void fm_bitmap_model(struct kunit *test)
 	for (op = 0; op < 1000 && !mismatches; op++) {
 		u64 first = xorshift(&seed) % (nbits + 10);
 		u64 len = xorshift(&seed) % (op % 10 ? 100 : 40000);
-		bool set = xorshift(&seed) & 1;
+		bool set = xorshift(&seed) & 1, all;
 		u64 changed = 0, want, got, s = 0, n = 0;
 
 		for (i = first; i < first + len && i < nbits; i++) {
@@ -370,6 +370,14 @@ static void fm_bitmap_model(struct kunit *test)
 			;
 		if (fm_bitmap_next_clear(&bm, first) != want)
 			mismatches++;
+		/* Ranges that end at, before and past the first clear bit. */
+		if (first < nbits) {
+			len = xorshift(&seed) % (op % 10 ? 200 : 2 * FM_BITS_PER_BLOCK);
+			len = op % 3 ? len : want - first;
+			all = len <= nbits - first && first + len <= want;
+			if (fm_bitmap_all_set(&bm, first, len) != all)
+				mismatches++;
+		}
 	}
 	KUNIT_EXPECT_EQ_MSG(test, mismatches, 0U, "after %u operations", op);
 	for (i = 0; i < nbits; i++)

@@ -4,7 +4,9 @@
 # guest, on the same emulated disks: under emulation only ratios mean
 # anything. fio: 4 KiB random O_DIRECT writes (libaio) over the first
 # 64 MiB, each configuration measured in alternation with its reference,
-# ROUNDS times, and the IOPS and mean latencies summed over the rounds.
+# ROUNDS times, in one order on odd rounds and the reverse on even ones
+# (so that a drift of the host's speed favours no configuration), and
+# the IOPS and mean latencies summed over the rounds.
 # Prints one "BENCH <name> ..." line per comparison, with its goal (from
 # the performance issue), and a summary; it fails only if a run fails.
 #@ kernels: bench
@@ -12,8 +14,8 @@
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
 
-RT=8		# seconds measured per run (after 2 s of ramp)
-ROUNDS=3
+RT=6		# seconds measured per run (after 2 s of ramp)
+ROUNDS=4
 REG=128		# 64 KiB regions
 
 fm_load
@@ -74,53 +76,86 @@ report() {	# NAME VALUE GOAL DETAIL
 	echo "BENCH $1 $2 (goal $3) $4"
 }
 
-log "tracking mode, QD32: forkmirror (backup offline) vs dm-linear on the primary"
-fresh
-for r in $(seq $ROUNDS); do
+# rounds F...: ROUNDS rounds of the functions F, forwards on odd rounds
+# and backwards on even ones.
+rounds() {
+	local r f order
+	for r in $(seq $ROUNDS); do
+		order="$*"
+		if [ $((r % 2)) = 0 ]; then
+			order=
+			for f in "$@"; do
+				order="$f $order"
+			done
+		fi
+		for f in $order; do
+			$f
+			fresh
+		done
+	done
+}
+
+lin32() {
 	dmsetup create lin --table "0 $S linear $P 0" || fail "linear failed"
 	set -- $(fio_run /dev/mapper/lin 32); add lin32 "$1" "$2"
 	dmsetup remove lin
-	fresh
+}
+trkpmem32() {
 	dmsetup create fm --table "$(fm_table /dev/pmem0 bp start_offline)" ||
 		fail "forkmirror on pmem failed"
 	set -- $(fio_run /dev/mapper/fm 32); add trkpmem32 "$1" "$2"
 	[ "$(status_field fm 1)" = tracking ] || fail "not tracking: $(dmsetup status fm)"
 	dmsetup remove fm
-	fresh
+}
+trkblk32() {
 	dmsetup create fm --table "$(fm_table "$M" bb start_offline)" ||
 		fail "forkmirror on a block store failed"
 	set -- $(fio_run /dev/mapper/fm 32); add trkblk32 "$1" "$2"
 	dmsetup remove fm
-	fresh
-done
+}
+
+log "tracking mode, QD32: forkmirror (backup offline) vs dm-linear on the primary"
+fresh
+rounds lin32 trkpmem32 trkblk32
 report tracking_qd32_pmem_vs_linear "$(ratio "$(get iops trkpmem32)" "$(get iops lin32)")" \
 	">= 0.97" "iops $(get iops trkpmem32) vs $(get iops lin32)"
 report tracking_qd32_blockstore_vs_linear "$(ratio "$(get iops trkblk32)" "$(get iops lin32)")" \
 	">= 0.97" "iops $(get iops trkblk32) vs $(get iops lin32)"
 
-log "online serial, QD1: latency vs the primary's plus the backup's alone"
-for r in $(seq $ROUNDS); do
+p1() {
 	dmsetup create lin --table "0 $S linear $P 0" || fail "linear failed"
 	set -- $(fio_run /dev/mapper/lin 1); add p1 "$1" "$2"
 	dmsetup remove lin
+}
+b1() {
 	dmsetup create lb --table "0 $S linear $B 0" || fail "linear failed"
 	set -- $(fio_run /dev/mapper/lb 1); add b1 "$1" "$2"
 	dmsetup remove lb
+}
+ser1() {
 	dmsetup create fm --table "$(fm_table /dev/pmem0 on)" || fail "forkmirror failed"
 	set -- $(fio_run /dev/mapper/fm 1); add ser1 "$1" "$2"
 	[ "$(status_field fm 1)" = in_sync ] || fail "not in_sync: $(dmsetup status fm)"
 	dmsetup remove fm
+}
+par1() {
 	dmsetup create fm --table "$(fm_table /dev/pmem0 on fork_mode parallel)" ||
 		fail "forkmirror parallel failed"
 	set -- $(fio_run /dev/mapper/fm 1); add par1 "$1" "$2"
 	dmsetup remove fm
-	fresh
+}
+md_create() {
 	mdadm --create /dev/md0 --level=1 --raid-devices=2 --bitmap=internal \
 		--assume-clean --metadata=1.2 --run "$P" "$B" >/dev/null 2>&1 ||
 		fail "mdadm --create failed"
+}
+md1() {
+	md_create
 	set -- $(fio_run /dev/md0 1); add md1 "$1" "$2"
-	fresh
-done
+}
+
+log "online serial, QD1: latency vs the primary's plus the backup's alone"
+rounds p1 b1 ser1 par1 md1
 sum=$(awk -v a="$(get lat p1)" -v b="$(get lat b1)" 'BEGIN { print a + b }')
 max=$(awk -v a="$(get lat p1)" -v b="$(get lat b1)" 'BEGIN { print (a > b) ? a : b }')
 report serial_qd1_latency_vs_sum "$(ratio "$(get lat ser1)" "$sum")" "<= 1.05" \
@@ -130,28 +165,30 @@ report parallel_qd1_latency_vs_max "$(ratio "$(get lat par1)" "$max")" "<= 1.10"
 report parallel_qd1_latency_vs_md_raid1 "$(ratio "$(get lat par1)" "$(get lat md1)")" "< 1" \
 	"mean lat $(get lat par1) us vs $(get lat md1) us"
 
-log "online, QD32: IOPS vs md raid1 with an internal bitmap"
-for r in $(seq $ROUNDS); do
-	mdadm --create /dev/md0 --level=1 --raid-devices=2 --bitmap=internal \
-		--assume-clean --metadata=1.2 --run "$P" "$B" >/dev/null 2>&1 ||
-		fail "mdadm --create failed"
+md32() {
+	md_create
 	set -- $(fio_run /dev/md0 32); add md32 "$1" "$2"
-	fresh
+}
+on32() {
 	dmsetup create fm --table "$(fm_table /dev/pmem0 on)" || fail "forkmirror failed"
 	set -- $(fio_run /dev/mapper/fm 32); add on32 "$1" "$2"
 	dmsetup remove fm
-	fresh
+}
+par32() {
 	dmsetup create fm --table "$(fm_table /dev/pmem0 on fork_mode parallel)" ||
 		fail "forkmirror parallel failed"
 	set -- $(fio_run /dev/mapper/fm 32); add par32 "$1" "$2"
 	dmsetup remove fm
-	fresh
+}
+nil32() {
 	dmsetup create fm --table "$(fm_table /dev/pmem0 on no_intent_log)" ||
 		fail "forkmirror no_intent_log failed"
 	set -- $(fio_run /dev/mapper/fm 32); add nil32 "$1" "$2"
 	dmsetup remove fm
-	fresh
-done
+}
+
+log "online, QD32: IOPS vs md raid1 with an internal bitmap"
+rounds md32 on32 par32 nil32
 report online_qd32_vs_md_raid1 "$(ratio "$(get iops on32)" "$(get iops md32)")" ">= 1.0" \
 	"iops $(get iops on32) vs $(get iops md32)"
 report online_parallel_qd32_vs_md_raid1 "$(ratio "$(get iops par32)" "$(get iops md32)")" ">= 1.0" \
