@@ -10,8 +10,7 @@
  *
  *   map()            backup online: take the regions (inflight.c); when
  *                    an intent mark covers them, start the fork (serial:
- *                    clone to the backup; parallel: clone to the backup,
- *                    the original to the primary),
+ *                    clone to the backup; parallel: clone to both),
  *                    otherwise queue the intent work; offline: remap to
  *                    the primary at once when the regions are already
  *                    marked durably, or queue the tracking work
@@ -22,8 +21,7 @@
  *   fm_fork_worker   (process context) submit the original bio to the
  *                    primary; after a backup error, go to tracking and
  *                    track the write
- *   parallel end_io  (any context) the last half to complete (the backup
- *                    clone, or the original in fm_end_io) ends the
+ *   parallel end_io  (any context) the last half to complete ends the
  *                    original bio, or queues fm_parallel_failed_worker
  *                    after a backup error (the backup goes offline first)
  *   fm_track_worker  (process context) mark, then submit to the primary;
@@ -145,15 +143,20 @@ static void fm_fork_start_serial(struct fm_target *fmt, struct bio *bio)
 }
 
 /*
- * Both halves of a parallel fork completed, the primary's status in
- * clone_status: the original completes with it; it is seen by end_io a
- * second time, which handles a primary error then. After a backup error
- * the backup goes offline first (fm_parallel_failed_worker()).
+ * End the original of a parallel fork with the primary half's status.
+ * A failed primary half held the intent log's clearing since its
+ * completion; end_io takes its own hold before this one goes
+ * (fm_fork_primary_error()).
  */
 static void fm_parallel_end(struct bio *bio, struct fm_io *io)
 {
-	bio->bi_status = io->clone_status;
+	struct fm_target *fmt = io->fmt;
+	blk_status_t status = io->clone_status;
+
+	bio->bi_status = status;
 	bio_endio(bio);
+	if (unlikely(status))
+		fm_intent_release(fmt);
 }
 
 /*
@@ -176,81 +179,71 @@ static void fm_parallel_failed_worker(struct work_struct *work)
 }
 
 /*
- * A half of a parallel fork completed; the caller recorded its status.
- * Returns true when the original may complete at once, the other half
- * having completed and the backup's succeeded; otherwise the last half
- * ends it later, here or in fm_parallel_failed_worker().
+ * A half of a parallel fork completed, its status going to @status (the
+ * io's backup_status or clone_status). A failed half holds the intent
+ * log's clearing: a failed backup half until the backup is offline
+ * (fm_parallel_failed_worker()), a failed primary half until end_io holds
+ * instead (fm_parallel_end()). The last half to complete ends the
+ * original.
  */
-static bool fm_parallel_half_done(struct fm_io *io)
-{
-	if (!atomic_dec_and_test(&io->pending))
-		return false;
-	io->parallel = false;
-	if (likely(!io->backup_status))
-		return true;
-	INIT_WORK(&io->work, fm_parallel_failed_worker);
-	queue_work(fm_io_wq, &io->work);
-	return false;
-}
-
-/*
- * The backup half: a failed one holds the intent log's clearing until the
- * backup is offline (fm_parallel_failed_worker()).
- */
-static void fm_parallel_backup_endio(struct bio *clone)
+static void fm_parallel_half_done(struct bio *clone, struct fm_io *io,
+				  blk_status_t *status)
 {
 	struct bio *bio = clone->bi_private;
-	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
-	io->backup_status = clone->bi_status;
+	*status = clone->bi_status;
 	bio_put(clone);
-	if (unlikely(io->backup_status))
+	if (unlikely(*status))
 		fm_intent_hold(io->fmt);
-	if (fm_parallel_half_done(io))
-		fm_parallel_end(bio, io);
+	if (!atomic_dec_and_test(&io->pending))
+		return;
+	if (unlikely(io->backup_status)) {
+		INIT_WORK(&io->work, fm_parallel_failed_worker);
+		queue_work(fm_io_wq, &io->work);
+		return;
+	}
+	fm_parallel_end(bio, io);
 }
 
-/**
- * fm_fork_parallel_wait() - the primary half of a parallel fork completed
- * @bio: the original, which went to the primary itself
- * @error: the primary's status
- *
- * A failed primary half needs no hold of the intent log's clearing: the
- * fork keeps its in-flight buckets until the original completes, and end_io
- * then handles the error before it releases them.
- *
- * Context: any (end_io, maybe hard irq).
- * Return: true when the original must wait (end_io returns
- * DM_ENDIO_INCOMPLETE; it completes again, with @error, once the backup
- * half has); false when end_io goes on with @error now.
- */
-bool fm_fork_parallel_wait(struct bio *bio, blk_status_t error)
+static void fm_parallel_backup_endio(struct bio *clone)
 {
-	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+	struct fm_io *io = dm_per_bio_data(clone->bi_private, sizeof(struct fm_io));
 
-	io->clone_status = error;
-	return !fm_parallel_half_done(io);
+	fm_parallel_half_done(clone, io, &io->backup_status);
+}
+
+static void fm_parallel_primary_endio(struct bio *clone)
+{
+	struct fm_io *io = dm_per_bio_data(clone->bi_private, sizeof(struct fm_io));
+
+	fm_parallel_half_done(clone, io, &io->clone_status);
 }
 
 /*
- * A parallel fork: the backup written through a clone, and at once the
- * original to the primary; the original completes when both did (end_io
- * holds it back until then: fm_fork_parallel_wait()). Only ever started
- * once a durable intent mark covers the write (invariant 1).
+ * A parallel fork: the backup and the primary written at once, each
+ * through a clone; the original completes when both did. Only ever
+ * started once a durable intent mark covers the write (invariant 1).
  */
 static void fm_fork_start_parallel(struct fm_target *fmt, struct bio *bio)
 {
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
-	struct bio *b;
+	struct bio *b, *p;
 
 	atomic_set(&io->pending, 2);
 	io->clone_status = BLK_STS_OK;
-	io->parallel = true;
+	/*
+	 * Each clone is submitted before the next is allocated from the same
+	 * pool: a submitted one can be handed to the bioset's rescuer, one
+	 * held back could not.
+	 */
 	b = bio_alloc_clone(fmt->backup->bdev, bio, GFP_NOIO, &fm_clone_bioset);
 	b->bi_private = bio;
 	b->bi_end_io = fm_parallel_backup_endio;
 	submit_bio_noacct(b);
-	submit_bio_noacct(bio);
+	p = bio_alloc_clone(fmt->primary->bdev, bio, GFP_NOIO, &fm_clone_bioset);
+	p->bi_private = bio;
+	p->bi_end_io = fm_parallel_primary_endio;
+	submit_bio_noacct(p);
 }
 
 /* Start a fork; @covered: a durable intent mark covers it. */
@@ -319,7 +312,6 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 	io->sector = bio->bi_iter.bi_sector;
 	io->nr_sectors = bio_sectors(bio);
 	io->error_marked = false;
-	io->parallel = false;
 
 	if (!READ_ONCE(fmt->backup_online)) {
 		/* An empty flush has nothing to track: the primary alone. */
@@ -475,12 +467,7 @@ int fm_fork_init(void)
 	if (r)
 		return r;
 
-	/*
-	 * The primary half of every serial fork and every intent mark run
-	 * here, on the write's latency path: high priority, so that a busy
-	 * submitter does not delay them.
-	 */
-	fm_io_wq = alloc_workqueue("forkmirror_io", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	fm_io_wq = alloc_workqueue("forkmirror_io", WQ_MEM_RECLAIM, 0);
 	if (!fm_io_wq) {
 		r = -ENOMEM;
 		goto bad_free_bioset;

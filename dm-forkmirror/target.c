@@ -332,7 +332,6 @@ static int fm_map(struct dm_target *ti, struct bio *bio)
 	io->error_marked = false;
 	io->failed_here = false;
 	io->tracked = false;
-	io->parallel = false;
 	bio_set_dev(bio, fmt->primary->bdev);
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
@@ -351,9 +350,6 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 	bool write = op_is_write(bio_op(bio));
 	int r = DM_ENDIO_DONE;
 
-	/* A parallel fork's primary half: the backup's may still run. */
-	if (io->parallel && fm_fork_parallel_wait(bio, *error))
-		return DM_ENDIO_INCOMPLETE;
 	/*
 	 * Not counted: a write the target failed itself (it never reached
 	 * the primary) and the second completion of a failed write whose
