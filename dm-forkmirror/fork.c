@@ -10,7 +10,8 @@
  *
  *   map()            backup online: take the regions (inflight.c); when
  *                    an intent mark covers them, start the fork (serial:
- *                    clone to the backup; parallel: clone to both),
+ *                    clone to the backup; parallel: clone to the backup,
+ *                    the original to the primary),
  *                    otherwise queue the intent work; offline: remap to
  *                    the primary at once when the regions are already
  *                    marked durably, or queue the tracking work
@@ -21,16 +22,18 @@
  *   fm_fork_worker   (process context) submit the original bio to the
  *                    primary; after a backup error, go to tracking and
  *                    track the write
- *   parallel end_io  (any context) the last half to complete ends the
+ *   parallel end_io  (any context) the last half to complete (the backup
+ *                    clone, or the original in fm_end_io) ends the
  *                    original bio, or queues fm_parallel_failed_worker
  *                    after a backup error (the backup goes offline first)
  *   fm_track_worker  (process context) mark, then submit to the primary;
  *                    when the mark cannot be made, the write is failed
  *                    (state failed) and the primary left untouched
  *
- * The original bio stays owned by dm until the primary write completes, so
- * dm's suspend waits for every fork in flight and the data pages stay valid
- * while the clone uses them.
+ * The original bio stays owned by dm until the primary write (and, in a
+ * parallel fork, the backup clone) completed, so dm's suspend waits for
+ * every fork in flight and the data pages stay valid while the clone uses
+ * them.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -143,20 +146,15 @@ static void fm_fork_start_serial(struct fm_target *fmt, struct bio *bio)
 }
 
 /*
- * End the original of a parallel fork with the primary half's status.
- * A failed primary half held the intent log's clearing since its
- * completion; end_io takes its own hold before this one goes
- * (fm_fork_primary_error()).
+ * Both halves of a parallel fork completed, the primary's status in
+ * clone_status: the original completes with it; it is seen by end_io a
+ * second time, which handles a primary error then. After a backup error
+ * the backup goes offline first (fm_parallel_failed_worker()).
  */
 static void fm_parallel_end(struct bio *bio, struct fm_io *io)
 {
-	struct fm_target *fmt = io->fmt;
-	blk_status_t status = io->clone_status;
-
-	bio->bi_status = status;
+	bio->bi_status = io->clone_status;
 	bio_endio(bio);
-	if (unlikely(status))
-		fm_intent_release(fmt);
 }
 
 /*
@@ -179,71 +177,86 @@ static void fm_parallel_failed_worker(struct work_struct *work)
 }
 
 /*
- * A half of a parallel fork completed, its status going to @status (the
- * io's backup_status or clone_status). A failed half holds the intent
- * log's clearing: a failed backup half until the backup is offline
- * (fm_parallel_failed_worker()), a failed primary half until end_io holds
- * instead (fm_parallel_end()). The last half to complete ends the
- * original.
+ * A half of a parallel fork completed; the caller recorded its status.
+ * Returns true when the original may complete at once, the other half
+ * having completed and the backup's succeeded; otherwise the last half
+ * ends it later, here or in fm_parallel_failed_worker().
  */
-static void fm_parallel_half_done(struct bio *clone, struct fm_io *io,
-				  blk_status_t *status)
+static bool fm_parallel_half_done(struct fm_io *io)
 {
-	struct bio *bio = clone->bi_private;
-
-	*status = clone->bi_status;
-	bio_put(clone);
-	if (unlikely(*status))
-		fm_intent_hold(io->fmt);
 	if (!atomic_dec_and_test(&io->pending))
-		return;
-	if (unlikely(io->backup_status)) {
-		INIT_WORK(&io->work, fm_parallel_failed_worker);
-		queue_work(fm_io_wq, &io->work);
-		return;
-	}
-	fm_parallel_end(bio, io);
-}
-
-static void fm_parallel_backup_endio(struct bio *clone)
-{
-	struct fm_io *io = dm_per_bio_data(clone->bi_private, sizeof(struct fm_io));
-
-	fm_parallel_half_done(clone, io, &io->backup_status);
-}
-
-static void fm_parallel_primary_endio(struct bio *clone)
-{
-	struct fm_io *io = dm_per_bio_data(clone->bi_private, sizeof(struct fm_io));
-
-	fm_parallel_half_done(clone, io, &io->clone_status);
+		return false;
+	io->parallel = false;
+	if (likely(!io->backup_status))
+		return true;
+	INIT_WORK(&io->work, fm_parallel_failed_worker);
+	queue_work(fm_io_wq, &io->work);
+	return false;
 }
 
 /*
- * A parallel fork: the backup and the primary written at once, each
- * through a clone; the original completes when both did. Only ever
- * started once a durable intent mark covers the write (invariant 1).
+ * The backup half: a failed one holds the intent log's clearing until the
+ * backup is offline (fm_parallel_failed_worker()).
+ */
+static void fm_parallel_backup_endio(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
+	io->backup_status = clone->bi_status;
+	bio_put(clone);
+	if (unlikely(io->backup_status))
+		fm_intent_hold(io->fmt);
+	if (fm_parallel_half_done(io))
+		fm_parallel_end(bio, io);
+}
+
+/**
+ * fm_fork_parallel_wait() - the primary half of a parallel fork completed
+ * @bio: the original, which went to the primary itself
+ * @error: the primary's status
+ *
+ * A failed primary half holds the intent log's clearing until end_io has
+ * handled the error (fm_fork_primary_error() takes its own hold first):
+ * the fork's buckets keep only its own regions from being cleared, and a
+ * failed flush may have lost the writes of every region.
+ *
+ * Context: any (end_io, maybe hard irq).
+ * Return: true when the original must wait (end_io returns
+ * DM_ENDIO_INCOMPLETE; it completes again, with @error, once the backup
+ * half has); false when end_io goes on with @error now.
+ */
+bool fm_fork_parallel_wait(struct bio *bio, blk_status_t error)
+{
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
+	io->clone_status = error;
+	if (unlikely(error)) {
+		fm_intent_hold(io->fmt);
+		io->primary_held = true;
+	}
+	return !fm_parallel_half_done(io);
+}
+
+/*
+ * A parallel fork: the backup written through a clone, and at once the
+ * original to the primary; the original completes when both did (end_io
+ * holds it back until then: fm_fork_parallel_wait()). Only ever started
+ * once a durable intent mark covers the write (invariant 1).
  */
 static void fm_fork_start_parallel(struct fm_target *fmt, struct bio *bio)
 {
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
-	struct bio *b, *p;
+	struct bio *b;
 
 	atomic_set(&io->pending, 2);
 	io->clone_status = BLK_STS_OK;
-	/*
-	 * Each clone is submitted before the next is allocated from the same
-	 * pool: a submitted one can be handed to the bioset's rescuer, one
-	 * held back could not.
-	 */
+	io->parallel = true;
 	b = bio_alloc_clone(fmt->backup->bdev, bio, GFP_NOIO, &fm_clone_bioset);
 	b->bi_private = bio;
 	b->bi_end_io = fm_parallel_backup_endio;
 	submit_bio_noacct(b);
-	p = bio_alloc_clone(fmt->primary->bdev, bio, GFP_NOIO, &fm_clone_bioset);
-	p->bi_private = bio;
-	p->bi_end_io = fm_parallel_primary_endio;
-	submit_bio_noacct(p);
+	submit_bio_noacct(bio);
 }
 
 /* Start a fork; @covered: a durable intent mark covers it. */
@@ -312,6 +325,8 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 	io->sector = bio->bi_iter.bi_sector;
 	io->nr_sectors = bio_sectors(bio);
 	io->error_marked = false;
+	io->parallel = false;
+	io->primary_held = false;
 
 	if (!READ_ONCE(fmt->backup_online)) {
 		/* An empty flush has nothing to track: the primary alone. */
@@ -467,7 +482,12 @@ int fm_fork_init(void)
 	if (r)
 		return r;
 
-	fm_io_wq = alloc_workqueue("forkmirror_io", WQ_MEM_RECLAIM, 0);
+	/*
+	 * The primary half of every serial fork and every intent mark run
+	 * here, on the write's latency path: high priority, so that a busy
+	 * submitter does not delay them.
+	 */
+	fm_io_wq = alloc_workqueue("forkmirror_io", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!fm_io_wq) {
 		r = -ENOMEM;
 		goto bad_free_bioset;

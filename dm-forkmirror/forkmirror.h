@@ -268,6 +268,9 @@ static inline bool fm_intent_enabled(const struct fm_target *fmt)
  * @error_marked: the regions of a failed primary write were handled
  * @pending: halves of a parallel fork not completed yet
  * @clone_status: completion status of a parallel fork's primary half
+ * @parallel: a parallel fork whose halves have not both completed
+ * @primary_held: its primary half failed and holds the intent log's
+ *	clearing until end_io handled the error
  */
 struct fm_io {
 	struct fm_target *fmt;
@@ -283,6 +286,8 @@ struct fm_io {
 	atomic_t pending;
 	blk_status_t clone_status;
 	bool tracked;
+	bool parallel;
+	bool primary_held;
 };
 
 /* fork.c */
@@ -294,6 +299,7 @@ void fm_queue_io_work(struct work_struct *work);
 void fm_queue_io_delayed(struct delayed_work *work, unsigned long delay);
 bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
 			   blk_status_t error);
+bool fm_fork_parallel_wait(struct bio *bio, blk_status_t error);
 
 /* inflight.c */
 enum fm_inflight_start {

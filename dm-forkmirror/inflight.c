@@ -10,8 +10,8 @@
  *
  * Regions are hashed to FM_INFLIGHT_BUCKETS buckets (region modulo the
  * bucket count, so neighbouring regions use different buckets); a fork
- * holds the buckets of its regions from map until the primary half
- * completed. A bucket is held by at most one fork at a time, so one bit per
+ * holds the buckets of its regions from map until it completed (both
+ * halves). A bucket is held by at most one fork at a time, so one bit per
  * bucket is the whole count. Writes that only share a bucket, not a region,
  * wait too: a cost in throughput on rare hash collisions, never in
  * correctness.

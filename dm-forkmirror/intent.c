@@ -31,7 +31,7 @@
  *
  * A fork sets its regions in @touched and @inflight when it takes its
  * buckets (map, or the deferred-fork work), and in @touched again, out of
- * @inflight, when it releases them (its primary half completed). So a
+ * @inflight, when it releases them (the fork completed). So a
  * region cleared at t1 had every write to it completed before t0 (one
  * completing later would be in @touched, one still in flight is in
  * @inflight), the flushes issued after t0 made
@@ -90,7 +90,7 @@ void fm_intent_fork_start(struct fm_target *fmt, u64 first, u64 count)
 }
 
 /**
- * fm_intent_fork_end() - a fork's primary half completed
+ * fm_intent_fork_end() - a fork completed (both halves)
  * @fmt: the target
  * @first: first region
  * @count: number of regions

@@ -332,6 +332,8 @@ static int fm_map(struct dm_target *ti, struct bio *bio)
 	io->error_marked = false;
 	io->failed_here = false;
 	io->tracked = false;
+	io->parallel = false;
+	io->primary_held = false;
 	bio_set_dev(bio, fmt->primary->bdev);
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
@@ -349,7 +351,18 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 
 	bool write = op_is_write(bio_op(bio));
 	int r = DM_ENDIO_DONE;
+	bool held;
 
+	/* A parallel fork's primary half: the backup's may still run. */
+	if (io->parallel && fm_fork_parallel_wait(bio, *error))
+		return DM_ENDIO_INCOMPLETE;
+	/*
+	 * Its failed primary half's hold, dropped below once the error is
+	 * handled. Taken off the io first: the error work may complete the
+	 * bio again (and come here) before this call returns.
+	 */
+	held = io->primary_held;
+	io->primary_held = false;
 	/*
 	 * Not counted: a write the target failed itself (it never reached
 	 * the primary) and the second completion of a failed write whose
@@ -361,6 +374,8 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 		if (write && fm_fork_primary_error(fmt, bio, *error))
 			r = DM_ENDIO_INCOMPLETE;
 	}
+	if (held)
+		fm_intent_release(fmt);
 	fm_inflight_end(fmt, io);
 	if (io->tracked && r == DM_ENDIO_DONE) {
 		io->tracked = false;

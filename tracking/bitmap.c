@@ -320,8 +320,9 @@ bool fm_bitmap_any_outside(const struct fm_bitmap *bm, const struct fm_bitmap *a
 {
 	u64 leaf, i;
 
+	/* Bitmaps that do not match: say yes, the side that costs a flush. */
 	if (a->nbits != bm->nbits || b->nbits != bm->nbits)
-		return false;
+		return bm->count != 0;
 	for (leaf = summary_next(bm, 0); leaf < bm->nleaves;
 	     leaf = summary_next(bm, leaf + 1)) {
 		const u64 *w = bm->leaves[leaf];

@@ -85,7 +85,8 @@ bool fm_bitmap_next_extent(const struct fm_bitmap *bm, u64 from, u64 max_len,
 			   u64 *start, u64 *len);
 /*
  * Whether a bit set in bm is clear in both a and b (three bitmaps of the
- * same size). Costs time in proportion to bm's leaves holding a set bit.
+ * same size; for others, whether bm has a bit set). Costs time in
+ * proportion to bm's leaves holding a set bit.
  */
 bool fm_bitmap_any_outside(const struct fm_bitmap *bm, const struct fm_bitmap *a,
 			   const struct fm_bitmap *b);

@@ -7,7 +7,9 @@
 # never cleared lazily, nor any mark after a failed flush of the primary
 # or a full_resync the store fails; no_intent_log keeps no marks but sets the slot's
 # active flag while a table may write, cleared on a clean removal;
-# fork_mode parallel writes both devices, identical afterwards.
+# fork_mode parallel writes both devices, identical afterwards; a flush
+# the primary fails while the backup's is slow leaves every mark waiting
+# for a copy.
 #@ timeout: 300
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
@@ -219,5 +221,43 @@ dd if=/dev/urandom of=/dev/mapper/fm bs=4k seek=7 count=1 oflag=direct 2>/dev/nu
 sleep 1
 [ "$(dirty_of fm)" -ge 1 ] || fail "parallel: the failed fork's region is not marked"
 [ "$(status_field fm 5)" = 1 ] || fail "parallel: backup error not counted: $(dmsetup status fm)"
+dmsetup remove fm || fail "remove failed"
+dmsetup remove bk
+
+log "fork_mode parallel, a flush failing on the primary while the backup's is slow"
+# The backup's flushes take 2 s: a user flush's primary half fails long
+# before its backup half completes, and that failed half holds the
+# clearing until the error is handled. The pass's flushes go to the
+# backup first, so no pass can clear a mark once the primary fails.
+dd if="$P" of="$B" bs=1M count=64 iflag=direct oflag=direct 2>/dev/null ||
+	fail "cannot copy primary to backup"
+fm_wipe "$T"
+dmsetup create pe --table "0 $S linear $P 0" || fail "linear refused"
+dmsetup create bk --table "0 $S delay $B 0 0 $B 0 0 $B 0 2000" || fail "delay refused"
+dmsetup create fm --table "0 $S forkmirror /dev/mapper/pe /dev/mapper/bk $T pf 8 4 fork_mode parallel intent_window 1000" ||
+	fail "create failed"
+dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=16 oflag=direct 2>/dev/null ||
+	fail "writes failed"
+swap_table pe "0 $S flakey $P 0 0 1 1 error_writes"
+d=$(dirty_of fm)
+[ "$d" = 16 ] || fail "not 16 marks after 16 writes: $(dmsetup status fm)"
+expect_fail dd if=/dev/zero of=/dev/mapper/fm bs=4k count=0 conv=fsync 2>/dev/null
+dmesg | grep -q ": primary flush failed" || fail "no log line for the failed flush"
+[ "$(status_field fm 1)" = tracking ] || fail "not tracking after a failed flush: $(dmsetup status fm)"
+[ "$(dirty_of fm)" = "$d" ] || fail "marks cleared after a failed primary flush: $(dmsetup status fm)"
+sleep 1.5
+[ "$(dirty_of fm)" = "$d" ] || fail "marks cleared later: $(dmsetup status fm)"
+# Every hold was released: once resynced, new marks clear again.
+swap_table pe "0 $S linear $P 0"
+swap_table bk "0 $S linear $B 0"
+dmsetup message fm 0 resync || fail "resync refused"
+wait_state fm in_sync 60
+dd if=/dev/urandom of=/dev/mapper/fm bs=4k count=8 seek=100 oflag=direct 2>/dev/null ||
+	fail "writes after the resync failed"
+t=$(wait_no_marks fm 4) || fail "marks not cleared after the resync: a hold was not released"
+dmsetup remove fm || fail "remove failed"
+dmsetup remove bk
+dmsetup remove pe
+blocks_equal "$P" "$B" 33554432 || fail "primary and backup differ after the resync"
 fm_unload
 log "ok"
