@@ -441,11 +441,13 @@ static void fm_primary_error_worker(struct work_struct *work)
  * Holds the intent log's clearing (fm_intent_hold()) until the regions
  * wait for a copy: an intent mark of theirs must not be cleared first.
  *
- * Context: end_io (any context): only queues work.
- * Return: true when the bio is taken over (end_io returns
- * DM_ENDIO_INCOMPLETE; the bio is completed again, with the error, once
- * its regions are marked, and after a failed flush every intent mark
- * made a region waiting for a copy); false when there is nothing to do
+ * Context: end_io (any context); never sleeps.
+ * Return: true when the bio is taken over: end_io returns
+ * DM_ENDIO_INCOMPLETE and, as its very last use of the bio and of the
+ * target, queues io->work (fm_queue_io_work()), which completes the bio
+ * again, with the error, once its regions are marked (and after a failed
+ * flush every intent mark made a region waiting for a copy); the work may
+ * run and free the bio's data at once. False when there is nothing to do
  * (the second completion, or a bio with neither sectors nor a flush).
  */
 bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
@@ -459,7 +461,6 @@ bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
 	io->primary_status = error;
 	fm_intent_hold(fmt);
 	INIT_WORK(&io->work, fm_primary_error_worker);
-	queue_work(fm_io_wq, &io->work);
 	return true;
 }
 

@@ -358,8 +358,8 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 		return DM_ENDIO_INCOMPLETE;
 	/*
 	 * Its failed primary half's hold, dropped below once the error is
-	 * handled. Taken off the io first: the error work may complete the
-	 * bio again (and come here) before this call returns.
+	 * handled. Taken off the io first, as the bio comes here again once
+	 * the error work completed it.
 	 */
 	held = io->primary_held;
 	io->primary_held = false;
@@ -381,6 +381,9 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 		io->tracked = false;
 		fm_track_end(fmt);
 	}
+	/* Last: the error work may complete the bio, and free io, at once. */
+	if (r == DM_ENDIO_INCOMPLETE)
+		fm_queue_io_work(&io->work);
 	return r;
 }
 
