@@ -115,19 +115,30 @@ static void fm_fork_worker(struct work_struct *work)
 	submit_bio_noacct(bio);
 }
 
-static void fm_backup_endio(struct bio *clone)
+/*
+ * A backup clone completed: record its status in the original's io and
+ * free it. A failed backup write (a flush, maybe) may have lost earlier
+ * forks: no intent mark is cleared until the backup is offline, so a
+ * failure holds the clearing (released by the work that takes the backup
+ * offline). Returns the original.
+ */
+static struct bio *fm_backup_clone_done(struct bio *clone)
 {
 	struct bio *bio = clone->bi_private;
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
 	io->backup_status = clone->bi_status;
 	bio_put(clone);
-	/*
-	 * A failed backup write (a flush, maybe) may have lost earlier forks:
-	 * no intent mark is cleared until the backup is offline.
-	 */
 	if (unlikely(io->backup_status))
 		fm_intent_hold(io->fmt);
+	return bio;
+}
+
+static void fm_backup_endio(struct bio *clone)
+{
+	struct bio *bio = fm_backup_clone_done(clone);
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
 	queue_work(fm_io_wq, &io->work);
 }
 
@@ -200,13 +211,9 @@ static bool fm_parallel_half_done(struct fm_io *io)
  */
 static void fm_parallel_backup_endio(struct bio *clone)
 {
-	struct bio *bio = clone->bi_private;
+	struct bio *bio = fm_backup_clone_done(clone);
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
-	io->backup_status = clone->bi_status;
-	bio_put(clone);
-	if (unlikely(io->backup_status))
-		fm_intent_hold(io->fmt);
 	if (fm_parallel_half_done(io))
 		fm_parallel_end(bio, io);
 }
