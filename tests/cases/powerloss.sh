@@ -6,11 +6,17 @@
 # a 1 s intent window, so that marks are also cleared during the run;
 # then parallel; then tracking after the offline message), cut points are
 # taken: the three log-writes devices are suspended together (nothing in
-# flight, nothing completing), each log gets the same mark, and they are
-# resumed. Then each cut is replayed (fm-replay) into fresh images: what
-# the three devices would hold after a power loss at that instant. On each
-# replayed set the table loads, and every region where primary and
-# backup differ must be marked (fm-regcheck).
+# flight, nothing completing), each log gets the same mark, the hash of
+# every sector of the three devices beneath is taken (what each holds
+# with its unflushed writes), and they are resumed. Then each cut is
+# replayed (fm-replay) into fresh images: what the three devices would
+# hold after a power loss at that instant, first with every unflushed
+# write lost, then with some of them kept, sector by sector (each device
+# keeping all, none, or a random half of its unflushed sectors, in a
+# combination that changes from cut to cut: a cache may write back any
+# part of itself before the power goes). On each replayed set the table loads,
+# and every region where primary and backup differ must be marked
+# (fm-regcheck).
 #@ timeout: 900
 #@ disk-mib: 512
 #@ mem-mib: 1024
@@ -47,6 +53,7 @@ table() {
 }
 
 CUTS=0
+mkdir -p /tmp/cut
 # cut: a consistent cut point over the three logs.
 cut() {
 	CUTS=$((CUTS + 1))
@@ -56,6 +63,10 @@ cut() {
 	for d in m b p; do
 		dmsetup message lw$d 0 mark cut$CUTS || fail "mark lw$d"
 	done
+	fm-replay --hash /dev/mapper/pd $((DS * 512)) /tmp/cut/p$CUTS &&
+		fm-replay --hash /dev/mapper/bd $((DS * 512)) /tmp/cut/b$CUTS &&
+		fm-replay --hash /dev/mapper/md $((MS * 512)) /tmp/cut/m$CUTS ||
+		fail "cannot hash the devices at cut$CUTS"
 	for d in p b m; do
 		dmsetup resume lw$d || fail "resume lw$d"
 	done
@@ -101,33 +112,65 @@ log "$CUTS cut points; replaying each"
 
 mkdir -p /tmp/rp
 mount -t tmpfs -o size=160m tmpfs /tmp/rp || fail "tmpfs"
-k=1
-differed=0
-while [ $k -le $CUTS ]; do
-	fm-replay /dev/mapper/logp cut$k /tmp/rp/p $((DS * 512)) >/tmp/rp.p || fail "replay p cut$k"
-	fm-replay /dev/mapper/logb cut$k /tmp/rp/b $((DS * 512)) >/tmp/rp.b || fail "replay b cut$k"
-	fm-replay /dev/mapper/logm cut$k /tmp/rp/m $((MS * 512)) >/tmp/rp.m || fail "replay m cut$k"
+# check K WHAT [P B M]: replay cut K, every device's unflushed writes
+# lost (no policies) or kept by the policies P, B, M (fm-replay), and
+# check that every region where the replayed devices differ is marked.
+check() {
+	local k=$1 what=$2 pp bp mp
+	shift 2
+	pp= bp= mp=
+	[ $# = 3 ] && pp="/tmp/cut/p$k $1 $((k * 3))" &&
+		bp="/tmp/cut/b$k $2 $((k * 3 + 1))" && mp="/tmp/cut/m$k $3 $((k * 3 + 2))"
+	# shellcheck disable=SC2086
+	fm-replay /dev/mapper/logp cut$k /tmp/rp/p $((DS * 512)) $pp >/tmp/rp.p ||
+		fail "replay p cut$k ($what)"
+	# shellcheck disable=SC2086
+	fm-replay /dev/mapper/logb cut$k /tmp/rp/b $((DS * 512)) $bp >/tmp/rp.b ||
+		fail "replay b cut$k ($what)"
+	# shellcheck disable=SC2086
+	fm-replay /dev/mapper/logm cut$k /tmp/rp/m $((MS * 512)) $mp >/tmp/rp.m ||
+		fail "replay m cut$k ($what)"
 	lp=$(losetup -f --show /tmp/rp/p) && lb=$(losetup -f --show /tmp/rp/b) &&
 		lm=$(losetup -f --show /tmp/rp/m) || fail "losetup failed"
 	if [ "$(od -An -N8 -tx1 /tmp/rp/m | tr -d ' ')" = 0000000000000000 ]; then
 		# Nothing of the store durable yet: the table would format it.
-		log "cut$k: store not yet durable"
+		log "cut$k ($what): store not yet durable"
 	fi
 	dmsetup create chk --table "0 $DS forkmirror $lp $lb $lm pl 8 1 no_auto_resync" ||
-		fail "cut$k: the replayed store is refused"
+		fail "cut$k ($what): the replayed store is refused"
 	SYS=/sys/fs/forkmirror/$(devnum "$lm")
 	out=$(fm-regcheck "$lp" "$lb" "$SYS/volumes/pl/log") ||
-		fail "cut$k: a differing region is not marked: $out"
+		fail "cut$k ($what): a differing region is not marked: $out"
 	res=$(echo "$out" | tail -1)
 	[ "$(echo "$res" | awk '{ print $4 }')" -gt 0 ] && differed=$((differed + 1))
-	log "POWERLOSS cut$k: $res; p: $(cat /tmp/rp.p); b: $(cat /tmp/rp.b); m: $(cat /tmp/rp.m)"
+	log "POWERLOSS cut$k $what: $res; p: $(cat /tmp/rp.p); b: $(cat /tmp/rp.b); m: $(cat /tmp/rp.m)"
+	grep -q "survived [1-9]" /tmp/rp.p /tmp/rp.b /tmp/rp.m && survived=$((survived + 1))
 	dmsetup remove chk || fail "remove chk"
 	losetup -d "$lp" "$lb" "$lm" 2>/dev/null || { losetup -d "$lp"; losetup -d "$lb"; losetup -d "$lm"; }
+	checks=$((checks + 1))
+}
+
+# The survival combinations (primary, backup, store), one a cut in turn
+# besides the loss of every unflushed write.
+set -- "random random random" "all none none" "none all none" "all all none" \
+	"random random all" "none none all" "all all all"
+ncombo=$#
+k=1
+differed=0
+survived=0
+checks=0
+while [ $k -le $CUTS ]; do
+	check $k lost
+	combo=$(eval echo "\${$(( (k - 1) % ncombo + 1 ))}")
+	# shellcheck disable=SC2086
+	check $k "$(echo $combo | tr ' ' /)" $combo
 	k=$((k + 1))
 done
 umount /tmp/rp
 # Devices that differ at some cut: otherwise the check proved nothing.
 [ "$differed" -gt 0 ] || fail "primary and backup never differed at a cut"
-log "$differed of $CUTS cuts had regions that differ"
+# Unflushed sectors kept at some check: otherwise the model was not tried.
+[ "$survived" -gt 0 ] || fail "no replay kept an unflushed sector"
+log "$CUTS cut points, $checks replayed sets: $differed had regions that differ, $survived kept unflushed sectors"
 fm_unload
 log "ok"
