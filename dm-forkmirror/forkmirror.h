@@ -67,6 +67,8 @@ struct fm_inflight {
  *	every other set bit waits for a copy
  * @touched: regions a fork took or released its buckets on since the
  *	current clearing pass began
+ * @recent: @touched as it was when the current clearing pass began (the
+ *	period before it)
  * @inflight: regions with a fork in flight (between taking and releasing
  *	its buckets)
  * @adding: regions in @marks whose tracker bit may not be set yet (an
@@ -84,6 +86,7 @@ struct fm_inflight {
 struct fm_intent {
 	struct fm_bitmap marks;
 	struct fm_bitmap touched;
+	struct fm_bitmap recent;
 	struct fm_bitmap inflight;
 	u64 adding;
 	unsigned int holds;

@@ -21,13 +21,16 @@
  * Clearing (invariant 2), a pass of the clear work every window / 3:
  *
  *   t0  under the lock: note whether some intent mark is idle (neither
- *       in @touched nor in @inflight), then forget @touched; if none
+ *       in @touched, touched since the pass before, nor in @inflight),
+ *       then @touched becomes @recent and a new @touched begins; if none
  *       was idle, stop here (no mark could be cleared that the next pass
  *       will not clear: fm_intent_pass());
  *       flush the backup, then the primary;
- *   t1  under the lock: clear every intent mark whose region is not in
- *       @touched and whose in-flight bucket (inflight.c) is free;
- *       then write the clears to the store (one metadata write).
+ *   t1  under the lock: clear every intent mark whose region is in
+ *       neither @recent nor @touched nor @inflight (no fork took or
+ *       released it for a whole period before t0, nor since, and none is
+ *       in flight); then write the clears to the store (one metadata
+ *       write).
  *
  * A fork sets its regions in @touched and @inflight when it takes its
  * buckets (map, or the deferred-fork work), and in @touched again, out of
@@ -38,10 +41,12 @@
  * them durable on both devices, and none started since t0. Map checks
  * the tracker bit under the same lock as it takes the buckets, so a
  * write arriving after t1 sees the bit gone and marks it again. A region
- * is thus cleared at most two periods plus the flushes after its last
- * write completed: within the window (FM_INTENT_WINDOW_DEFAULT_MS, the
- * table's intent_window), as long as a flush of each device takes less
- * than a sixth of it.
+ * is thus cleared at least one period and at most two periods plus the
+ * flushes after its last write completed: within the window
+ * (FM_INTENT_WINDOW_DEFAULT_MS, the table's intent_window), as long as a
+ * flush of each device takes less than a sixth of it. @recent keeps the
+ * marks of regions written more often than once a period: clearing them
+ * would only make their next write wait for a new mark.
  *
  * Clearing stops while the backup is offline (its writes are tracked;
  * fm_intent_drop_all() turns every intent mark into a region waiting for
@@ -424,8 +429,9 @@ static u64 fm_intent_clear_run(struct fm_target *fmt, u64 start, u64 end)
 }
 
 /*
- * t1 of a pass: clear the intent marks of regions not touched since t0
- * whose bucket is free, in batches under the lock. Returns how many.
+ * t1 of a pass: clear the intent marks of regions neither touched in the
+ * period before t0 nor since, nor in flight, in batches under the lock.
+ * Returns how many.
  */
 static u64 fm_intent_clear_untouched(struct fm_target *fmt)
 {
@@ -445,6 +451,7 @@ static u64 fm_intent_clear_untouched(struct fm_target *fmt)
 			if (r >= in->marks.nbits || !fm_bitmap_test(&in->marks, r))
 				break;
 			if (!fm_bitmap_test(&in->touched, r) &&
+			    !fm_bitmap_test(&in->recent, r) &&
 			    !fm_bitmap_test(&in->inflight, r))
 				continue;
 			cleared += fm_intent_clear_run(fmt, start, r);
@@ -466,11 +473,12 @@ static u64 fm_intent_clear_untouched(struct fm_target *fmt)
  *
  * A periodic pass (@last false) flushes only when some mark is idle at
  * t0: neither touched since the pass before nor in flight. When none is,
- * it only forgets @touched: a mark whose region's last write completed
- * before this t0 is idle at the next pass, which clears it. So a steady
- * load sees no flush of ours, and a mark still goes at most two periods
- * plus the flushes after its region's last write. The last pass of a
- * suspend (@last) always flushes and clears.
+ * it only moves @touched to @recent: a mark whose region's last write
+ * completed before this t0 is idle at the next pass, which clears it. So
+ * a steady load sees no flush of ours, and a mark still goes at most two
+ * periods plus the flushes after its region's last write. The last pass
+ * of a suspend (@last), with no write in flight, always flushes and
+ * clears every mark (it forgets @recent too).
  */
 static void fm_intent_pass(struct fm_target *fmt, bool last)
 {
@@ -488,7 +496,10 @@ static void fm_intent_pass(struct fm_target *fmt, bool last)
 	}
 	idle = last || fm_bitmap_any_outside(&in->marks, &in->touched,
 					     &in->inflight);
+	swap(in->recent, in->touched);
 	fm_bitmap_zero(&in->touched);
+	if (last)
+		fm_bitmap_zero(&in->recent);
 	spin_unlock_irq(&fl->lock);
 	if (!idle)
 		return;
@@ -593,11 +604,16 @@ int fm_intent_init(struct fm_target *fmt, const char **error)
 	r = fm_bitmap_init(&in->touched, fmt->geom.region_count);
 	if (r)
 		goto bad_free_marks;
-	r = fm_bitmap_init(&in->inflight, fmt->geom.region_count);
+	r = fm_bitmap_init(&in->recent, fmt->geom.region_count);
 	if (r)
 		goto bad_free_touched;
+	r = fm_bitmap_init(&in->inflight, fmt->geom.region_count);
+	if (r)
+		goto bad_free_recent;
 	return 0;
 
+bad_free_recent:
+	fm_bitmap_free(&in->recent);
 bad_free_touched:
 	fm_bitmap_free(&in->touched);
 bad_free_marks:
@@ -619,6 +635,7 @@ void fm_intent_exit(struct fm_target *fmt)
 	if (!fm_intent_enabled(fmt))
 		return;
 	fm_bitmap_free(&fmt->intent.inflight);
+	fm_bitmap_free(&fmt->intent.recent);
 	fm_bitmap_free(&fmt->intent.touched);
 	fm_bitmap_free(&fmt->intent.marks);
 }
