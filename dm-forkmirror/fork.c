@@ -8,7 +8,7 @@
  * While the backup is offline the write is tracked instead: its regions
  * are marked durably in the tracker, then the primary is written.
  *
- *   map()            backup online: take the regions (inflight.c); when
+ *   map()            backup online: take the lock units (inflight.c); when
  *                    an intent mark covers them, start the fork (serial:
  *                    clone to the backup; parallel: clone to the backup,
  *                    the original to the primary),

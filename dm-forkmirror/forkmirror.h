@@ -32,30 +32,45 @@ enum fm_state {
 
 /* Buckets of the in-flight accounting (inflight.c); a power of two. */
 #define FM_INFLIGHT_BUCKETS 1024U
+/* log2 of its lock unit in sectors (64 KiB), or less: a region. */
+#define FM_INFLIGHT_UNIT_SHIFT 7U
+
+struct fm_io;
 
 /**
  * struct fm_inflight - the forks in flight of one target (inflight.c)
- * @lock: protects @busy, @wanted, @deferred and the target's intent
- *	state (struct fm_intent); taken in map, in the
+ * @lock: protects every field below but @resync_wait and @work, and the
+ *	target's intent state (struct fm_intent); taken in map, in the
  *	primary's completion (any context, so always with interrupts off)
  *	and in @work
- * @busy: one bit per bucket, set while a fork holding it is in flight
+ * @busy: one bit per bucket of lock units, set while a fork holding it
+ *	is in flight
+ * @owner: the fork holding each bucket set in @busy (stale otherwise)
  * @wanted: the buckets of the forks in @deferred (a new fork wanting one
  *	of them queues behind them)
+ * @resync: buckets of regions the resync holds
+ * @epoch: its low bit is the slot of @epoch_forks new forks count in
+ * @epoch_forks: forks in flight (holding buckets) per epoch slot
+ * @resync_waits: the resync waits in fm_inflight_wait_forks()
+ * @resync_wait: where it waits
  * @deferred: forks waiting for their buckets, in arrival order
- * @work: starts deferred forks after a completion freed buckets
+ * @work: starts deferred forks once a completion freed buckets or the
+ *	resync unlocked regions
  */
 struct fm_inflight {
 	/*
-	 * Protects @busy, @wanted, @resync, @resync_waits, @deferred and
-	 * fm_target.intent; irq-safe.
+	 * Protects @busy, @wanted, @resync, @epoch, @epoch_forks,
+	 * @resync_waits, @deferred and fm_target.intent; irq-safe.
 	 */
 	spinlock_t lock;
 	DECLARE_BITMAP(busy, FM_INFLIGHT_BUCKETS);
+	struct fm_io *owner[FM_INFLIGHT_BUCKETS];
 	DECLARE_BITMAP(wanted, FM_INFLIGHT_BUCKETS);
-	/* Buckets the resync holds or waits for: no fork takes them. */
+	/* Region buckets the resync holds: no fork into them starts. */
 	DECLARE_BITMAP(resync, FM_INFLIGHT_BUCKETS);
-	bool resync_waits;	/* wake @resync_wait when buckets are freed */
+	unsigned int epoch;
+	unsigned int epoch_forks[2];
+	bool resync_waits;	/* wake @resync_wait when an epoch slot empties */
 	wait_queue_head_t resync_wait;
 	struct bio_list deferred;
 	struct work_struct work;
@@ -69,8 +84,6 @@ struct fm_inflight {
  *	current clearing pass began
  * @recent: @touched as it was when the current clearing pass began (the
  *	period before it)
- * @inflight: regions with a fork in flight (between taking and releasing
- *	its buckets)
  * @adding: regions in @marks whose tracker bit may not be set yet (an
  *	intent mark being made)
  * @holds: clearing is held while non-zero (fm_intent_hold())
@@ -87,7 +100,6 @@ struct fm_intent {
 	struct fm_bitmap marks;
 	struct fm_bitmap touched;
 	struct fm_bitmap recent;
-	struct fm_bitmap inflight;
 	u64 adding;
 	unsigned int holds;
 	bool armed;
@@ -264,7 +276,10 @@ static inline bool fm_intent_enabled(const struct fm_target *fmt)
  *	primary (end_io must not count it as a primary error)
  * @bucket_start: first in-flight bucket the fork holds (inflight.c)
  * @bucket_count: how many it holds, 0 for none; released in end_io
+ * @epoch: the epoch slot it is counted in (inflight.c)
  * @sector: the write's first sector (target-relative), kept for end_io
+ *	and read under the in-flight lock while the fork holds buckets
+ *	(fm_inflight_region_busy()): set before fm_inflight_start()
  * @nr_sectors: its length; 0 for an empty flush
  * @primary_status: a failed primary write's status, kept while its
  *	regions are marked (end_io sees the bio a second time then)
@@ -282,6 +297,7 @@ struct fm_io {
 	bool failed_here;
 	unsigned int bucket_start;
 	unsigned int bucket_count;
+	unsigned int epoch;
 	sector_t sector;
 	unsigned int nr_sectors;
 	blk_status_t primary_status;
@@ -315,8 +331,10 @@ void fm_inflight_init(struct fm_inflight *fl);
 enum fm_inflight_start fm_inflight_start(struct fm_target *fmt,
 					 struct bio *bio);
 void fm_inflight_end(struct fm_target *fmt, struct fm_io *io);
+bool fm_inflight_region_busy(struct fm_target *fmt, u64 r);
 void fm_inflight_exit(struct fm_inflight *fl);
 void fm_inflight_lock_regions(struct fm_target *fmt, u64 first, u64 n);
+void fm_inflight_wait_forks(struct fm_target *fmt);
 void fm_inflight_unlock_regions(struct fm_target *fmt, u64 first, u64 n);
 
 /* intent.c */

@@ -20,24 +20,25 @@
  *
  * Clearing (invariant 2), a pass of the clear work every window / 3:
  *
- *   t0  under the lock: note whether some intent mark is idle (neither
- *       in @touched, touched since the pass before, nor in @inflight),
- *       then @touched becomes @recent and a new @touched begins; if none
- *       was idle, stop here (no mark could be cleared that the next pass
- *       will not clear: fm_intent_pass());
+ *   t0  under the lock: note whether some intent mark is idle (not in
+ *       @touched: not touched since the pass before), then @touched
+ *       becomes @recent and a new @touched begins; if none was idle,
+ *       stop here (no mark could be cleared that the next pass will not
+ *       clear: fm_intent_pass());
  *       flush the backup, then the primary;
  *   t1  under the lock: clear every intent mark whose region is in
- *       neither @recent nor @touched nor @inflight (no fork took or
- *       released it for a whole period before t0, nor since, and none is
- *       in flight); then write the clears to the store (one metadata
- *       write).
+ *       neither @recent nor @touched and has no fork in flight (no fork
+ *       took or released it for a whole period before t0, nor since, and
+ *       no fork writing into it holds its buckets:
+ *       fm_inflight_region_busy()); then write the clears to the store
+ *       (one metadata write).
  *
- * A fork sets its regions in @touched and @inflight when it takes its
- * buckets (map, or the deferred-fork work), and in @touched again, out of
- * @inflight, when it releases them (the fork completed). So a
+ * A fork sets its regions in @touched when it takes its buckets (map, or
+ * the deferred-fork work), and again when it releases them (the fork
+ * completed); it is in flight while it holds them. So a
  * region cleared at t1 had every write to it completed before t0 (one
- * completing later would be in @touched, one still in flight is in
- * @inflight), the flushes issued after t0 made
+ * completing later would be in @touched, one still in flight is found by
+ * fm_inflight_region_busy()), the flushes issued after t0 made
  * them durable on both devices, and none started since t0. Map checks
  * the tracker bit under the same lock as it takes the buckets, so a
  * write arriving after t1 sees the bit gone and marks it again. A region
@@ -79,9 +80,8 @@
  * @first: first region
  * @count: number of regions
  *
- * The regions are touched and in flight until fm_intent_fork_end(). Forks
- * of one region never overlap (inflight.c), so one bit per region counts
- * them.
+ * The regions are touched; they are in flight until the fork releases its
+ * in-flight buckets (fm_inflight_region_busy()).
  *
  * Context: any; caller holds fmt->inflight.lock.
  */
@@ -91,7 +91,6 @@ void fm_intent_fork_start(struct fm_target *fmt, u64 first, u64 count)
 	if (!fm_intent_enabled(fmt))
 		return;
 	fm_bitmap_set(&fmt->intent.touched, first, count);
-	fm_bitmap_set(&fmt->intent.inflight, first, count);
 }
 
 /**
@@ -107,7 +106,6 @@ void fm_intent_fork_end(struct fm_target *fmt, u64 first, u64 count)
 	lockdep_assert_held(&fmt->inflight.lock);
 	if (!fm_intent_enabled(fmt))
 		return;
-	fm_bitmap_clear(&fmt->intent.inflight, first, count);
 	fm_bitmap_set(&fmt->intent.touched, first, count);
 }
 
@@ -452,7 +450,7 @@ static u64 fm_intent_clear_untouched(struct fm_target *fmt)
 				break;
 			if (!fm_bitmap_test(&in->touched, r) &&
 			    !fm_bitmap_test(&in->recent, r) &&
-			    !fm_bitmap_test(&in->inflight, r))
+			    !fm_inflight_region_busy(fmt, r))
 				continue;
 			cleared += fm_intent_clear_run(fmt, start, r);
 			start = r + 1;
@@ -472,7 +470,8 @@ static u64 fm_intent_clear_untouched(struct fm_target *fmt)
  * it).
  *
  * A periodic pass (@last false) flushes only when some mark is idle at
- * t0: neither touched since the pass before nor in flight. When none is,
+ * t0: not touched since the pass before (a fork in flight for a whole
+ * period is not looked for: it only costs a flush). When none is,
  * it only moves @touched to @recent: a mark whose region's last write
  * completed before this t0 is idle at the next pass, which clears it. So
  * a steady load sees no flush of ours, and a mark still goes at most two
@@ -494,8 +493,9 @@ static void fm_intent_pass(struct fm_target *fmt, bool last)
 		spin_unlock_irq(&fl->lock);
 		return;
 	}
+	/* A mark outside @touched (passed twice: no third bitmap here). */
 	idle = last || fm_bitmap_any_outside(&in->marks, &in->touched,
-					     &in->inflight);
+					     &in->touched);
 	swap(in->recent, in->touched);
 	fm_bitmap_zero(&in->touched);
 	if (last)
@@ -607,13 +607,8 @@ int fm_intent_init(struct fm_target *fmt, const char **error)
 	r = fm_bitmap_init(&in->recent, fmt->geom.region_count);
 	if (r)
 		goto bad_free_touched;
-	r = fm_bitmap_init(&in->inflight, fmt->geom.region_count);
-	if (r)
-		goto bad_free_recent;
 	return 0;
 
-bad_free_recent:
-	fm_bitmap_free(&in->recent);
 bad_free_touched:
 	fm_bitmap_free(&in->touched);
 bad_free_marks:
@@ -634,7 +629,6 @@ void fm_intent_exit(struct fm_target *fmt)
 	cancel_delayed_work_sync(&fmt->intent.work);
 	if (!fm_intent_enabled(fmt))
 		return;
-	fm_bitmap_free(&fmt->intent.inflight);
 	fm_bitmap_free(&fmt->intent.recent);
 	fm_bitmap_free(&fmt->intent.touched);
 	fm_bitmap_free(&fmt->intent.marks);

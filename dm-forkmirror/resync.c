@@ -15,7 +15,8 @@
  *      not the volume), up to FM_RESYNC_BATCH_SECTORS and
  *      FM_RESYNC_BATCH_REGIONS;
  *   2. locks each run against forks (fm_inflight_lock_regions(): forks
- *      wanting them are deferred, forks holding them are waited for);
+ *      wanting them are deferred), then waits once for every fork in
+ *      flight (fm_inflight_wait_forks());
  *   3. flushes the primary: every write to the regions completed before
  *      the lock, and a read may be served from the primary's cache;
  *   4. copies the runs through a buffer of two halves of up to
@@ -517,6 +518,7 @@ static void fm_resync_worker(struct work_struct *work)
 	}
 	for (e = 0; e < b->nr; e++)
 		fm_inflight_lock_regions(fmt, b->ext[e].first, b->ext[e].count);
+	fm_inflight_wait_forks(fmt);
 
 	backup_failed = false;
 	r = blkdev_issue_flush(fmt->primary->bdev);

@@ -231,7 +231,8 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	const char *error = NULL;
 	int r;
 
-	fmt = kzalloc(sizeof(*fmt), GFP_KERNEL);
+	/* Over 8 KiB (the in-flight buckets' owners): maybe vmalloc'ed. */
+	fmt = kvzalloc(sizeof(*fmt), GFP_KERNEL);
 	if (!fmt) {
 		ti->error = "Cannot allocate forkmirror context";
 		return -ENOMEM;
@@ -295,7 +296,7 @@ bad_intent_exit:
 bad_put_devices:
 	fm_put_devices(fmt);
 bad_free:
-	kfree(fmt);
+	kvfree(fmt);
 	/* dm only prints ti->error; every message here is a static string. */
 	ti->error = (char *)error;
 	return r;
@@ -313,7 +314,7 @@ static void fm_dtr(struct dm_target *ti)
 	fm_mark_clean(fmt);
 	fm_tracker_detach(fmt->vol);
 	fm_put_devices(fmt);
-	kfree(fmt);
+	kvfree(fmt);
 }
 
 /*

@@ -79,6 +79,17 @@ t=$(pair 40 100)	# blocks 40 and 200-201
 log "separate pair: $t cs"
 [ "$t" -lt 590 ] || fail "writes to separate regions were serialised ($t cs)"
 dmsetup remove fmo || fail "remove fmo failed"
+# Overlap is judged by 64 KiB lock units, not by regions: in 1 MiB
+# regions, writes to different units of one region go together.
+dmsetup create fmo --table "0 $S forkmirror $P /dev/mapper/bkd $T overlapu 2048" ||
+	fail "create fmo (1 MiB regions) failed"
+t=$(pair 11 5)		# blocks 11 and 10-11: unit 0 shared
+log "overlapping pair, 1 MiB regions: $t cs"
+[ "$t" -ge 600 ] || fail "overlapping writes in 1 MiB regions ran together ($t cs)"
+t=$(pair 3 100)		# blocks 3 and 200-201: units 0 and 12 of region 0
+log "same region, separate units: $t cs"
+[ "$t" -lt 590 ] || fail "writes to separate units of a region were serialised ($t cs)"
+dmsetup remove fmo || fail "remove fmo failed"
 dmsetup remove bkd
 
 # The same under load: jobs at queue depth 16 rewrite 64 KiB with 4-16 KiB
@@ -89,20 +100,33 @@ log "concurrent overlapping O_DIRECT writes under load"
 dmsetup create bkd --table "0 $S delay $B 0 1" || fail "dm-delay refused"
 dmsetup create fmo --table "0 $S forkmirror $P /dev/mapper/bkd $T overlap 8" ||
 	fail "create fmo failed"
-fio --name=overlap --filename=/dev/mapper/fmo --direct=1 --ioengine=libaio \
-	--iodepth=16 --numjobs=$ovl_jobs --rw=randwrite --bsrange=4k-16k --size=64k \
-	--io_size=$ovl_io --randrepeat=0 --refill_buffers --group_reporting \
-	--output-format=terse >/tmp/fio.out ||
-	{ cat /tmp/fio.out; fail "fio overlapping writes failed"; }
+# ovl_fio SIZE: the jobs rewrite the first SIZE of fmo.
+ovl_fio() {
+	fio --name=overlap --filename=/dev/mapper/fmo --direct=1 --ioengine=libaio \
+		--iodepth=16 --numjobs=$ovl_jobs --rw=randwrite --bsrange=4k-16k \
+		--size="$1" --io_size=$ovl_io --randrepeat=0 --refill_buffers \
+		--group_reporting --output-format=terse >/tmp/fio.out ||
+		{ cat /tmp/fio.out; fail "fio overlapping writes over $1 failed"; }
+}
+ovl_fio 64k
 st=$(dmsetup status fmo)
 echo "$st" | grep -qE '^0 [0-9]+ forkmirror in_sync [0-9]+/' || fail "fmo: status $st"
 # The intent marks of the writes go within the window (5 s by default).
 t=$(wait_no_marks fmo 6) || fail "fmo: marks not cleared within 6 s"
 log "intent marks cleared $t/10 s after the writes"
 dmsetup remove fmo || fail "remove fmo failed"
-dmsetup remove bkd
 blocks_equal "$P" "$B" 1048576 ||
 	fail "primary and backup differ after overlapping writes"
+# Again in one 1 MiB region of four 64 KiB lock units, in parallel mode:
+# forks into one region go together unless they share a unit.
+dmsetup create fmo --table "0 $S forkmirror $P /dev/mapper/bkd $T overlapu 2048 2 fork_mode parallel" ||
+	fail "create fmo (1 MiB regions, parallel) failed"
+ovl_fio 256k
+t=$(wait_no_marks fmo 6) || fail "fmo (1 MiB regions): marks not cleared within 6 s"
+dmsetup remove fmo || fail "remove fmo failed"
+dmsetup remove bkd
+blocks_equal "$P" "$B" 1048576 ||
+	fail "primary and backup differ after overlapping writes in 1 MiB regions"
 
 log "forkmirror as the second target of a table (offset remapping)"
 fm_wipe "$P" "$B"

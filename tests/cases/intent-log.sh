@@ -7,7 +7,9 @@
 # never cleared lazily, nor any mark after a failed flush of the primary
 # or a full_resync the store fails; no_intent_log keeps no marks but sets the slot's
 # active flag while a table may write, cleared on a clean removal;
-# fork_mode parallel writes both devices, identical afterwards; a flush
+# fork_mode parallel writes both devices, identical afterwards; with
+# 64 MiB regions, an idle region's mark goes while another region is
+# under load (no fork of its own in flight); a flush
 # the primary fails while the backup's is slow leaves every mark waiting
 # for a copy.
 #@ timeout: 300
@@ -209,6 +211,43 @@ t=$(wait_no_marks fm 6) || fail "fm: marks not cleared within 6 s"
 [ "$(status_field fm 1)" = in_sync ] || fail "parallel: $(dmsetup status fm)"
 dmsetup remove fm || fail "remove failed"
 blocks_equal "$P" "$B" 50331648 || fail "parallel: primary and backup differ"
+
+# A mark's region has no fork in flight only if no fork writing into it
+# holds in-flight buckets: forks elsewhere sharing its buckets (every
+# bucket, with 64 MiB regions) must not keep it.
+log "64 MiB regions: a region written once is cleared while another is under load"
+dmsetup create fmb --table "0 $((192 * 2048)) forkmirror $P $B $T ilbig 131072 2 fork_mode parallel" ||
+	fail "create fmb failed"
+fio --name=w --filename=/dev/mapper/fmb --direct=1 --ioengine=libaio --iodepth=8 \
+	--rw=randwrite --bs=4k --offset=64M --size=32M --time_based --runtime=14 \
+	--randrepeat=0 --output-format=terse >/tmp/fio.out 2>&1 &
+wpid=$!
+t=0
+while [ "$(dirty_of fmb)" = 0 ]; do
+	[ $t -lt 100 ] || fail "fmb: no mark 10 s after fio started"
+	sleep 0.1
+	t=$((t + 1))
+done
+# region0 VOLUME: 1 when region 0 is set in the volume's log (its bitmap
+# follows the 80-byte header), else 0.
+region0() {
+	echo $(($(dd if="$SYS/volumes/$1/log" bs=1 skip=80 count=1 2>/dev/null |
+		od -An -tu1 | tr -d ' ') & 1))
+}
+dd if=/dev/urandom of=/dev/mapper/fmb bs=4k count=1 oflag=direct 2>/dev/null ||
+	fail "write to region 0 failed"
+[ "$(region0 ilbig)" = 1 ] || fail "fmb: region 0 not marked: $(dmsetup status fmb)"
+t=0
+while [ "$(region0 ilbig)" = 1 ]; do
+	[ $t -lt 60 ] || fail "fmb: region 0 still marked 6 s after its write: $(dmsetup status fmb)"
+	sleep 0.1
+	t=$((t + 1))
+done
+kill -0 $wpid 2>/dev/null || fail "fio ended before region 0 was cleared: the test proved nothing"
+log "region 0 cleared $t/10 s after its write, region 1 under load: $(dmsetup status fmb)"
+wait $wpid || { cat /tmp/fio.out; fail "fio on fmb failed"; }
+t=$(wait_no_marks fmb 6) || fail "fmb: marks not cleared within 6 s"
+dmsetup remove fmb || fail "remove fmb failed"
 
 log "fork_mode parallel, backup failing: tracking, the write's region marked"
 dmsetup create bk --table "0 $S linear $B 0" || fail "linear refused"
