@@ -17,7 +17,7 @@
 # part of itself before the power goes). On each replayed set the table loads,
 # and every region where primary and backup differ must be marked
 # (fm-regcheck).
-#@ timeout: 900
+#@ timeout: 1800
 #@ disk-mib: 512
 #@ mem-mib: 1024
 . /tests/lib/guest-lib.sh
