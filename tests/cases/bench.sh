@@ -8,7 +8,9 @@
 # (so that a drift of the host's speed favours no configuration), and
 # the IOPS and mean latencies summed over the rounds.
 # Prints one "BENCH <name> ..." line per comparison, with its goal (from
-# the performance issue), and a summary; it fails only if a run fails.
+# the performance issue); it fails only if a run fails. Last, the same
+# configurations on null_blk devices give the CPU cost of each write path
+# alone ("path_" lines, no goal).
 #@ kernels: bench
 #@ timeout: 2400
 . /tests/lib/guest-lib.sh
@@ -144,18 +146,26 @@ par1() {
 	set -- $(fio_run /dev/mapper/fm 1); add par1 "$1" "$2"
 	dmsetup remove fm
 }
+# md_create [CHUNK]: md raid1 over $P and $B with an internal bitmap, of
+# mdadm's default chunk (64 MiB here: the whole measured area is one bit,
+# never cleared while fio runs) or of CHUNK (64K: forkmirror's region
+# size here, the same granularity of dirty tracking).
 md_create() {
 	mdadm --create /dev/md0 --level=1 --raid-devices=2 --bitmap=internal \
-		--assume-clean --metadata=1.2 --run "$P" "$B" >/dev/null 2>&1 ||
-		fail "mdadm --create failed"
+		${1:+--bitmap-chunk=$1} --assume-clean --metadata=1.2 --run \
+		"$P" "$B" >/dev/null 2>&1 || fail "mdadm --create failed"
 }
 md1() {
 	md_create
 	set -- $(fio_run /dev/md0 1); add md1 "$1" "$2"
 }
+mdr1() {
+	md_create 64K
+	set -- $(fio_run /dev/md0 1); add mdr1 "$1" "$2"
+}
 
 log "online serial, QD1: latency vs the primary's plus the backup's alone"
-rounds p1 b1 ser1 par1 md1
+rounds p1 b1 ser1 par1 md1 mdr1
 sum=$(awk -v a="$(get lat p1)" -v b="$(get lat b1)" 'BEGIN { print a + b }')
 max=$(awk -v a="$(get lat p1)" -v b="$(get lat b1)" 'BEGIN { print (a > b) ? a : b }')
 report serial_qd1_latency_vs_sum "$(ratio "$(get lat ser1)" "$sum")" "<= 1.05" \
@@ -164,10 +174,16 @@ report parallel_qd1_latency_vs_max "$(ratio "$(get lat par1)" "$max")" "<= 1.10"
 	"mean lat $(get lat par1) us vs $max us"
 report parallel_qd1_latency_vs_md_raid1 "$(ratio "$(get lat par1)" "$(get lat md1)")" "< 1" \
 	"mean lat $(get lat par1) us vs $(get lat md1) us"
+report parallel_qd1_latency_vs_md_raid1_64k_bitmap "$(ratio "$(get lat par1)" "$(get lat mdr1)")" "< 1" \
+	"mean lat $(get lat par1) us vs $(get lat mdr1) us (md bitmap chunk = region size)"
 
 md32() {
 	md_create
 	set -- $(fio_run /dev/md0 32); add md32 "$1" "$2"
+}
+mdr32() {
+	md_create 64K
+	set -- $(fio_run /dev/md0 32); add mdr32 "$1" "$2"
 }
 on32() {
 	dmsetup create fm --table "$(fm_table /dev/pmem0 on)" || fail "forkmirror failed"
@@ -188,12 +204,42 @@ nil32() {
 }
 
 log "online, QD32: IOPS vs md raid1 with an internal bitmap"
-rounds md32 on32 par32 nil32
+rounds md32 on32 par32 nil32 mdr32
 report online_qd32_vs_md_raid1 "$(ratio "$(get iops on32)" "$(get iops md32)")" ">= 1.0" \
 	"iops $(get iops on32) vs $(get iops md32)"
 report online_parallel_qd32_vs_md_raid1 "$(ratio "$(get iops par32)" "$(get iops md32)")" ">= 1.0" \
 	"iops $(get iops par32) vs $(get iops md32)"
+report online_parallel_qd32_vs_md_raid1_64k_bitmap "$(ratio "$(get iops par32)" "$(get iops mdr32)")" ">= 1.0" \
+	"iops $(get iops par32) vs $(get iops mdr32) (md bitmap chunk = region size)"
 report intent_vs_no_intent_log_qd32 "$(ratio "$(get iops on32)" "$(get iops nil32)")" ">= 0.98" \
 	"iops $(get iops on32) vs $(get iops nil32) (serial, pmem store)"
+
+# The same configurations on null_blk devices (memory, completing at
+# once): no emulated device in the way, so the IOPS ratios are those of
+# the CPU cost of the write paths alone.
+log "write path cost, QD32 on null_blk: forkmirror vs dm-linear and md raid1"
 fresh
+modprobe null_blk nr_devices=2 gb=1 memory_backed=1 bs=4096 irqmode=0 ||
+	fail "modprobe null_blk failed"
+P=/dev/nullb0 B=/dev/nullb1
+S=$(sectors "$P")
+# Its pages are allocated on first write: once, before any measurement.
+for d in "$P" "$B"; do
+	dd if=/dev/zero of="$d" bs=1M count=64 oflag=direct 2>/dev/null ||
+		fail "cannot prefill $d"
+done
+for l in lin32 trkpmem32 on32 par32 nil32 md32 mdr32; do
+	eval "iops_$l= lat_$l="
+done
+rounds lin32 trkpmem32 on32 par32 nil32 md32 mdr32
+for l in trkpmem32 on32 par32 nil32 md32 mdr32; do
+	report "path_qd32_${l}_vs_linear" "$(ratio "$(get iops $l)" "$(get iops lin32)")" \
+		"none: path cost" "iops $(get iops $l) vs $(get iops lin32)"
+done
+report path_qd32_parallel_vs_md_raid1 "$(ratio "$(get iops par32)" "$(get iops md32)")" \
+	"none: path cost" "iops $(get iops par32) vs $(get iops md32)"
+report path_qd32_intent_vs_no_intent_log "$(ratio "$(get iops on32)" "$(get iops nil32)")" \
+	"none: path cost" "iops $(get iops on32) vs $(get iops nil32) (serial, pmem store)"
+fresh
+rmmod null_blk
 fm_unload
