@@ -11,17 +11,21 @@
  *   map()            backup online: take the lock units (inflight.c); when
  *                    an intent mark covers them, start the fork (serial:
  *                    clone to the backup; parallel: clone to the backup,
- *                    the original to the primary),
+ *                    the original to the primary, through the second-half
+ *                    work when other forks are in flight),
  *                    otherwise queue the intent work; offline: remap to
  *                    the primary at once when the regions are already
  *                    marked durably, or queue the tracking work
  *   fm_mark_worker   (process context) make the intent mark, then start
  *                    the fork (parallel only when the mark was made)
- *   backup end_io    (any context, maybe hard irq) record the status,
- *                    queue the bio's work item
- *   fm_fork_worker   (process context) submit the original bio to the
- *                    primary; after a backup error, go to tracking and
- *                    track the write
+ *   backup end_io    (any context, maybe hard irq) record the status;
+ *                    add the fork to the target's list of primary halves,
+ *                    or after an error queue fm_backup_failed_worker
+ *   fm_second_half_worker (process context, never sleeps on us) submit
+ *                    the original bio of every fork on the list to the
+ *                    primary, in order, under one plug
+ *   fm_backup_failed_worker (process context) take the backup offline,
+ *                    then track the write
  *   parallel end_io  (any context) the last half to complete (the backup
  *                    clone, or the original in fm_end_io) ends the
  *                    original bio, or queues fm_parallel_failed_worker
@@ -42,11 +46,13 @@
 
 /*
  * Module-wide resources shared by every forkmirror volume: one bioset for
- * the backup clones and one WQ_MEM_RECLAIM workqueue for the second half of
- * the forks (never a thread or workqueue per volume).
+ * the backup clones, one WQ_MEM_RECLAIM workqueue for the marks, tracking
+ * and error handling, and one for the volumes' second-half work (never a
+ * thread or workqueue per volume).
  */
 static struct bio_set fm_clone_bioset;
 static struct workqueue_struct *fm_io_wq;
+static struct workqueue_struct *fm_half_wq;
 
 /* The regions a bio (already remapped, target-relative) writes. */
 static int fm_bio_regions(struct fm_target *fmt, struct bio *bio, u64 *first,
@@ -92,27 +98,78 @@ static void fm_track_worker(struct work_struct *work)
 	fm_track_and_submit(io, dm_bio_from_per_bio_data(io, sizeof(struct fm_io)));
 }
 
-static void fm_fork_worker(struct work_struct *work)
+/*
+ * A serial fork whose backup write failed: the backup goes offline, then
+ * the write is tracked (marked durably, then written to the primary).
+ * Its own work item on fm_io_wq, never the second-half work: it sleeps
+ * (the slot's state, the tracker mark), and the other forks' primary
+ * halves must not wait behind it.
+ */
+static void fm_backup_failed_worker(struct work_struct *work)
 {
 	struct fm_io *io = container_of(work, struct fm_io, work);
 	struct bio *bio = dm_bio_from_per_bio_data(io, sizeof(struct fm_io));
 	struct fm_target *fmt = io->fmt;
 
-	if (unlikely(io->backup_status)) {
-		atomic64_inc(&fmt->backup_errors);
-		fm_tracker_count(fmt->vol, FM_CNT_BACKUP_ERRORS, 1);
-		/*
-		 * Counted before the backup goes offline: a resync that brings
-		 * it back waits for this mark (fm_track_begin() explains).
-		 */
-		atomic_inc(&fmt->tracking_writes);
-		fm_backup_offline(fmt, "backup write failed");
-		/* Held since the backup's completion (fm_backup_endio()). */
-		fm_intent_release(fmt);
-		fm_track_and_submit(io, bio);
-		return;
-	}
-	submit_bio_noacct(bio);
+	atomic64_inc(&fmt->backup_errors);
+	fm_tracker_count(fmt->vol, FM_CNT_BACKUP_ERRORS, 1);
+	/*
+	 * Counted before the backup goes offline: a resync that brings it
+	 * back waits for this mark (fm_track_begin() explains).
+	 */
+	atomic_inc(&fmt->tracking_writes);
+	fm_backup_offline(fmt, "backup write failed");
+	/* Held since the backup's completion (fm_backup_clone_done()). */
+	fm_intent_release(fmt);
+	fm_track_and_submit(io, bio);
+}
+
+/*
+ * Submit the primary half of every fork on the target's list, in the
+ * order they joined it, under one plug: under load one run starts many
+ * primary writes, and the primary sees them as one batch. The list holds
+ * serial forks whose backup half succeeded and parallel forks that map
+ * handed over (fm_fork_start_parallel()); nothing here sleeps but the
+ * block layer's own wait for a free request. Each fork's original stays
+ * in flight until its primary write completed, so the target outlives
+ * the submissions; the loop does not touch it after the last
+ * (fm_fork_target_exit() waits for the work to return).
+ */
+static void fm_second_half_worker(struct work_struct *work)
+{
+	struct fm_target *fmt = container_of(work, struct fm_target,
+					     second_half_work);
+	struct llist_node *list;
+	struct fm_io *io, *next;
+	struct blk_plug plug;
+
+	list = llist_reverse_order(llist_del_all(&fmt->second_halves));
+	blk_start_plug(&plug);
+	llist_for_each_entry_safe(io, next, list, second_half)
+		submit_bio_noacct(dm_bio_from_per_bio_data(io, sizeof(struct fm_io)));
+	blk_finish_plug(&plug);
+}
+
+/**
+ * fm_fork_target_init() - set up a target's list of primary halves
+ * @fmt: the target
+ */
+void fm_fork_target_init(struct fm_target *fmt)
+{
+	init_llist_head(&fmt->second_halves);
+	INIT_WORK(&fmt->second_half_work, fm_second_half_worker);
+}
+
+/**
+ * fm_fork_target_exit() - wait for the last run of the second-half work
+ * @fmt: the target, with no write in flight (dm suspended it)
+ *
+ * Context: process context; may sleep.
+ */
+void fm_fork_target_exit(struct fm_target *fmt)
+{
+	flush_work(&fmt->second_half_work);
+	WARN_ON_ONCE(!llist_empty(&fmt->second_halves));
 }
 
 /*
@@ -134,21 +191,42 @@ static struct bio *fm_backup_clone_done(struct bio *clone)
 	return bio;
 }
 
+/*
+ * A fork's primary half joins the target's list. The list has one
+ * producer side (this) and one consumer (the second-half work, which
+ * takes it whole): the first entry to join an empty list queues the work,
+ * and that entry cannot be taken (so its original cannot complete)
+ * before the work is queued; the others touch nothing after joining.
+ */
+static void fm_queue_second_half(struct fm_target *fmt, struct fm_io *io)
+{
+	if (llist_add(&io->second_half, &fmt->second_halves))
+		queue_work(fm_half_wq, &fmt->second_half_work);
+}
+
+/*
+ * The backup half of a serial fork completed: on success the primary half
+ * joins the target's list; after a failure the fork goes to its own work
+ * item, which takes the backup offline and tracks the write.
+ */
 static void fm_backup_endio(struct bio *clone)
 {
 	struct bio *bio = fm_backup_clone_done(clone);
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 
-	queue_work(fm_io_wq, &io->work);
+	if (unlikely(io->backup_status)) {
+		INIT_WORK(&io->work, fm_backup_failed_worker);
+		queue_work(fm_io_wq, &io->work);
+		return;
+	}
+	fm_queue_second_half(io->fmt, io);
 }
 
 /* The first half of a serial fork: the write to the backup. */
 static void fm_fork_start_serial(struct fm_target *fmt, struct bio *bio)
 {
-	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 	struct bio *clone;
 
-	INIT_WORK(&io->work, fm_fork_worker);
 	clone = bio_alloc_clone(fmt->backup->bdev, bio, GFP_NOIO,
 				&fm_clone_bioset);
 	clone->bi_private = bio;
@@ -250,8 +328,16 @@ bool fm_fork_parallel_wait(struct bio *bio, blk_status_t error)
  * original to the primary; the original completes when both did (end_io
  * holds it back until then: fm_fork_parallel_wait()). Only ever started
  * once a durable intent mark covers the write (invariant 1).
+ *
+ * @offload: started by map while other forks are in flight; the primary
+ * half then goes to the second-half work, which the scheduler may run on
+ * another, idle CPU: under load the submitter's CPU is the bottleneck, and
+ * the two submissions (and their completions, which come back to the CPU
+ * that submitted) are then shared between two CPUs. A lone fork (queue
+ * depth 1) never pays the extra hop.
  */
-static void fm_fork_start_parallel(struct fm_target *fmt, struct bio *bio)
+static void fm_fork_start_parallel(struct fm_target *fmt, struct bio *bio,
+				   bool offload)
 {
 	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
 	struct bio *b;
@@ -263,15 +349,24 @@ static void fm_fork_start_parallel(struct fm_target *fmt, struct bio *bio)
 	b->bi_private = bio;
 	b->bi_end_io = fm_parallel_backup_endio;
 	submit_bio_noacct(b);
-	submit_bio_noacct(bio);
+	if (offload)
+		/* The last use of io and bio here: the work may end them. */
+		fm_queue_second_half(fmt, io);
+	else
+		submit_bio_noacct(bio);
 }
 
-/* Start a fork; @covered: a durable intent mark covers it. */
+/*
+ * Start a fork; @covered: a durable intent mark covers it; @in_map: map
+ * starts it (not a work item).
+ */
 static void fm_fork_start(struct fm_target *fmt, struct bio *bio,
-			  bool covered)
+			  bool covered, bool in_map)
 {
+	struct fm_io *io = dm_per_bio_data(bio, sizeof(struct fm_io));
+
 	if (covered && fmt->args.fork_mode == FM_FORK_PARALLEL)
-		fm_fork_start_parallel(fmt, bio);
+		fm_fork_start_parallel(fmt, bio, in_map && io->crowded);
 	else
 		fm_fork_start_serial(fmt, bio);
 }
@@ -298,7 +393,7 @@ static void fm_mark_and_start(struct fm_io *io, struct bio *bio)
 			return;
 		}
 	}
-	fm_fork_start(fmt, bio, !r);
+	fm_fork_start(fmt, bio, !r, false);
 }
 
 static void fm_mark_worker(struct work_struct *work)
@@ -334,6 +429,7 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 	io->error_marked = false;
 	io->parallel = false;
 	io->primary_held = false;
+	io->crowded = false;
 
 	if (!READ_ONCE(fmt->backup_online)) {
 		/* An empty flush has nothing to track: the primary alone. */
@@ -353,7 +449,7 @@ int fm_fork_write(struct fm_target *fmt, struct bio *bio)
 
 	switch (fm_inflight_start(fmt, bio)) {
 	case FM_INFLIGHT_COVERED:
-		fm_fork_start(fmt, bio, true);
+		fm_fork_start(fmt, bio, true, true);
 		break;
 	case FM_INFLIGHT_UNCOVERED:
 		INIT_WORK(&io->work, fm_mark_worker);
@@ -491,17 +587,32 @@ int fm_fork_init(void)
 		return r;
 
 	/*
-	 * The primary half of every serial fork and every intent mark run
-	 * here, on the write's latency path: high priority, so that a busy
-	 * submitter does not delay them.
+	 * The intent marks, tracking and error handling run here, on the
+	 * write's latency path: high priority, so that a busy submitter does
+	 * not delay them.
 	 */
 	fm_io_wq = alloc_workqueue("forkmirror_io", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!fm_io_wq) {
 		r = -ENOMEM;
 		goto bad_free_bioset;
 	}
+	/*
+	 * The second-half work of every volume (one item each, never
+	 * sleeping on anything of ours), high priority as well, and unbound:
+	 * the scheduler may run it on an idle CPU rather than on the one
+	 * that completed the backup half or is submitting, which under load
+	 * is the busy one.
+	 */
+	fm_half_wq = alloc_workqueue("forkmirror_half",
+				     WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	if (!fm_half_wq) {
+		r = -ENOMEM;
+		goto bad_destroy_io_wq;
+	}
 	return 0;
 
+bad_destroy_io_wq:
+	destroy_workqueue(fm_io_wq);
 bad_free_bioset:
 	bioset_exit(&fm_clone_bioset);
 	return r;
@@ -509,6 +620,7 @@ bad_free_bioset:
 
 void fm_fork_exit(void)
 {
+	destroy_workqueue(fm_half_wq);
 	destroy_workqueue(fm_io_wq);
 	bioset_exit(&fm_clone_bioset);
 }

@@ -9,6 +9,7 @@
 
 #include <linux/device-mapper.h>
 #include <linux/workqueue.h>
+#include <linux/llist.h>
 #include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -188,7 +189,8 @@ struct fm_probe {
  *	tracker holds its own reference; this one only pins the name)
  * @vol: the volume's slot in the tracker store
  * @args: the parsed table line, kept to print the table back
- * @backup_errors: failed writes to the backup, counted in the fork worker
+ * @backup_errors: failed writes to the backup, counted by the work items
+ *	that take the backup offline
  * @primary_errors: failed I/O on the primary, counted in end_io
  * @geom: the volume's regions (their count is status' <total>)
  * @ctl_lock: serialises resync and full_resync (messages, sysfs); held
@@ -252,6 +254,14 @@ struct fm_target {
 	struct fm_resync resync;
 	struct fm_probe probe;
 	bool admin_offline;
+	/*
+	 * Forks waiting for their primary half to be submitted: serial ones
+	 * whose backup half succeeded (added by its completion) and parallel
+	 * ones map handed over; lock-free, taken whole by second_half_work
+	 * (fork.c).
+	 */
+	struct llist_head second_halves;
+	struct work_struct second_half_work;
 };
 
 /* Whether a resync starts without a resync request (no no_auto_resync). */
@@ -270,7 +280,10 @@ static inline bool fm_intent_enabled(const struct fm_target *fmt)
 /**
  * struct fm_io - per-bio state of a forked write, in dm's per-bio data
  * @fmt: the target the bio belongs to
- * @work: runs the second half of the fork in fm_io_wq
+ * @work: runs a stage of the write in fm_io_wq (an intent mark, tracking,
+ *	an error's handling)
+ * @second_half: on the target's list of forks waiting for their primary
+ *	half to be submitted
  * @backup_status: completion status of the backup write
  * @failed_here: the target failed the bio without submitting it to the
  *	primary (end_io must not count it as a primary error)
@@ -289,10 +302,13 @@ static inline bool fm_intent_enabled(const struct fm_target *fmt)
  * @parallel: a parallel fork whose halves have not both completed
  * @primary_held: its primary half failed and holds the intent log's
  *	clearing until end_io handled the error
+ * @crowded: another fork of the target held buckets when this one took
+ *	its own (set by fm_inflight_take(); map looks at it)
  */
 struct fm_io {
 	struct fm_target *fmt;
 	struct work_struct work;
+	struct llist_node second_half;
 	blk_status_t backup_status;
 	bool failed_here;
 	unsigned int bucket_start;
@@ -307,6 +323,7 @@ struct fm_io {
 	bool tracked;
 	bool parallel;
 	bool primary_held;
+	bool crowded;
 };
 
 /* fork.c */
@@ -314,6 +331,8 @@ int fm_fork_init(void);
 void fm_fork_exit(void);
 int fm_fork_write(struct fm_target *fmt, struct bio *bio);
 void fm_fork_deferred(struct fm_target *fmt, struct bio *bio);
+void fm_fork_target_init(struct fm_target *fmt);
+void fm_fork_target_exit(struct fm_target *fmt);
 void fm_queue_io_work(struct work_struct *work);
 void fm_queue_io_delayed(struct delayed_work *work, unsigned long delay);
 bool fm_fork_primary_error(struct fm_target *fmt, struct bio *bio,
@@ -340,8 +359,7 @@ void fm_inflight_unlock_regions(struct fm_target *fmt, u64 first, u64 n);
 /* intent.c */
 int fm_intent_init(struct fm_target *fmt, const char **error);
 void fm_intent_exit(struct fm_target *fmt);
-void fm_intent_fork_start(struct fm_target *fmt, u64 first, u64 count);
-void fm_intent_fork_end(struct fm_target *fmt, u64 first, u64 count);
+void fm_intent_touch(struct fm_target *fmt, u64 first, u64 count);
 bool fm_intent_covered(struct fm_target *fmt, u64 first, u64 count);
 int fm_intent_mark(struct fm_target *fmt, u64 first, u64 count);
 void fm_intent_hold(struct fm_target *fmt);

@@ -165,7 +165,8 @@ static void fm_inflight_take(struct fm_target *fmt, struct fm_io *io,
 	io->bucket_count = count;
 	io->epoch = fl->epoch & 1;
 	fl->epoch_forks[io->epoch]++;
-	fm_intent_fork_start(fmt, first, n);
+	io->crowded = fl->epoch_forks[0] + fl->epoch_forks[1] > 1;
+	fm_intent_touch(fmt, first, n);
 }
 
 /*
@@ -331,7 +332,7 @@ void fm_inflight_end(struct fm_target *fmt, struct fm_io *io)
 		return;
 	spin_lock_irqsave(&fl->lock, flags);
 	if (!fm_geom_regions(&fmt->geom, io->sector, io->nr_sectors, &first, &n))
-		fm_intent_fork_end(fmt, first, n);
+		fm_intent_touch(fmt, first, n);
 	fm_buckets_clear(fl->busy, io->bucket_start, io->bucket_count);
 	io->bucket_count = 0;
 	kick = !bio_list_empty(&fl->deferred);

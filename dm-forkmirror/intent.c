@@ -75,33 +75,18 @@
 #define FM_INTENT_BATCH 1024U
 
 /**
- * fm_intent_fork_start() - a fork takes its regions
+ * fm_intent_touch() - a fork took or released its regions
  * @fmt: the target
  * @first: first region
  * @count: number of regions
  *
- * The regions are touched; they are in flight until the fork releases its
- * in-flight buckets (fm_inflight_region_busy()).
+ * The regions are touched in this period: the next two clearing passes
+ * keep their marks. While the fork holds its in-flight buckets they are
+ * busy as well (fm_inflight_region_busy()).
  *
- * Context: any; caller holds fmt->inflight.lock.
+ * Context: any (map or a completion); caller holds fmt->inflight.lock.
  */
-void fm_intent_fork_start(struct fm_target *fmt, u64 first, u64 count)
-{
-	lockdep_assert_held(&fmt->inflight.lock);
-	if (!fm_intent_enabled(fmt))
-		return;
-	fm_bitmap_set(&fmt->intent.touched, first, count);
-}
-
-/**
- * fm_intent_fork_end() - a fork completed (both halves)
- * @fmt: the target
- * @first: first region
- * @count: number of regions
- *
- * Context: any (a completion); caller holds fmt->inflight.lock.
- */
-void fm_intent_fork_end(struct fm_target *fmt, u64 first, u64 count)
+void fm_intent_touch(struct fm_target *fmt, u64 first, u64 count)
 {
 	lockdep_assert_held(&fmt->inflight.lock);
 	if (!fm_intent_enabled(fmt))

@@ -32,7 +32,7 @@
  * the marked regions or copies one: no write reaches the primary alone
  * after that.
  *
- * Transitions run in process context (the fork worker, a message), never
+ * Transitions run in process context (a work item, a message), never
  * in map or a bio completion: taking the backup offline writes offline_since to
  * the slot header, and every transition sends events (dm_table_event for
  * dmeventd, a KOBJ_CHANGE uevent with FORKMIRROR_STATE=<state> for udev).

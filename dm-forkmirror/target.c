@@ -242,6 +242,7 @@ static int fm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	mutex_init(&fmt->state_lock);
 	atomic_set(&fmt->tracking_writes, 0);
 	fm_inflight_init(&fmt->inflight);
+	fm_fork_target_init(fmt);
 	fm_resync_init(fmt);
 	fm_probe_init(fmt);
 	atomic64_set(&fmt->backup_errors, 0);
@@ -308,6 +309,7 @@ static void fm_dtr(struct dm_target *ti)
 
 	fm_probe_exit(fmt);
 	fm_resync_stop(fmt);
+	fm_fork_target_exit(fmt);
 	fm_inflight_exit(&fmt->inflight);
 	fm_tracker_deactivate(fmt->vol, fmt);
 	fm_intent_exit(fmt);

@@ -1,12 +1,13 @@
 #!/bin/sh
 # The backup failing in the middle of a fio run with verification: once
-# its table is swapped for dm-flakey failing every write, once for dm-error
-# (each after the backup took its first hundred writes of the run):
+# its table is swapped for dm-flakey failing every write, once for dm-error,
+# and once for dm-error in fork_mode parallel (each after the backup took
+# its first hundred writes of the run):
 # fio finishes with no error and its verification passes; the volume is
 # tracking with the backup offline; and the exported log is exact: every
 # region where the primary and the backup differ (every region written
 # after the failure) is marked, and no region outside the ranges fio wrote.
-#@ timeout: 240
+#@ timeout: 360
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
 
@@ -94,13 +95,17 @@ writes_done() {
 	awk '{ print $5 }' "/sys/block/$(dm_kname "$1")/stat" || echo 0
 }
 
-# midrun VOLUME TABLE N: fio through a fresh volume whose backup, a linear
-# device at first, gets TABLE once it completed 100 writes of the run;
-# N: how many backup-failure transitions the kernel log holds by then.
+# midrun VOLUME TABLE N [FEATURE...]: fio through a fresh volume (with the
+# feature words FEATURE...) whose backup, a linear device at first, gets
+# TABLE once it completed 100 writes of the run; N: how many
+# backup-failure transitions the kernel log holds by then.
 midrun() {
+	local vol=$1 table=$2 n=$3 features=
+	shift 3
+	[ $# -gt 0 ] && features="$# $*"
 	fm_wipe "$P" "$B"
 	dmsetup create bk --table "0 $S linear $B 0" || fail "linear refused"
-	dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T $1 $REG" ||
+	dmsetup create fm --table "0 $S forkmirror $P /dev/mapper/bk $T $vol $REG $features" ||
 		fail "create failed"
 	run_fio &
 	fio_pid=$!
@@ -110,11 +115,11 @@ midrun() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	dmsetup suspend bk && dmsetup load bk --table "$2" && dmsetup resume bk ||
+	dmsetup suspend bk && dmsetup load bk --table "$table" && dmsetup resume bk ||
 		fail "cannot swap the backup's table"
 	wait $fio_pid || fail "fio failed while the backup failed"
-	check_log "$1"
-	[ "$(dmesg | grep -c "in_sync -> tracking: backup write failed")" = "$3" ] ||
+	check_log "$vol"
+	[ "$(dmesg | grep -c "in_sync -> tracking: backup write failed")" = "$n" ] ||
 		fail "the transition was not logged exactly once"
 	dmsetup remove fm && dmsetup remove bk || fail "remove failed"
 }
@@ -124,4 +129,8 @@ log "dm-flakey failing every write, swapped in while fio writes"
 midrun flakey "0 $S flakey $B 0 0 1 1 error_writes" 1
 log "dm-error swapped in while fio writes"
 midrun error "0 $S error" 2
+# In parallel mode, at queue depth 8 the primary halves go through the
+# second-half work (other forks are in flight).
+log "fork_mode parallel: dm-error swapped in while fio writes"
+midrun par "0 $S error" 3 fork_mode parallel
 fm_unload

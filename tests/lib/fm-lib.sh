@@ -103,21 +103,34 @@ dirty_of() {
 	status_field "$1" 2 | cut -d/ -f1
 }
 
+# wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it
+# succeeds, at most SECONDS; prints the tenths of a second it took, or
+# returns 1. Use it as
+#   t=$(wait_until S COMMAND...) || fail "..."
+wait_until() {
+	local limit=$(($1 * 10)) t=0
+	shift
+	until "$@"; do
+		[ "$t" -lt "$limit" ] || return 1
+		sleep 0.1
+		t=$((t + 1))
+	done
+	echo "$t"
+}
+
+# no_marks NAME: true when NAME has no set bit.
+no_marks() {
+	[ "$(dirty_of "$1")" = 0 ]
+}
+
 # wait_no_marks NAME SECONDS: wait until NAME has no set bit (its intent
 # marks cleared), at most SECONDS; prints the tenths of a second it took,
 # or fails (returns 1, with the status on stderr). Use it as
 #   t=$(wait_no_marks NAME S) || fail "..."
 wait_no_marks() {
-	t=0
-	while [ "$(dirty_of "$1")" != 0 ]; do
-		if [ "$t" -ge $(($2 * 10)) ]; then
-			echo "$1: marks not cleared within $2 s: $(dmsetup status "$1")" >&2
-			return 1
-		fi
-		sleep 0.1
-		t=$((t + 1))
-	done
-	echo "$t"
+	wait_until "$2" no_marks "$1" && return 0
+	echo "$1: marks not cleared within $2 s: $(dmsetup status "$1")" >&2
+	return 1
 }
 
 # wait_state NAME STATE SECONDS: wait until the forkmirror device NAME is
