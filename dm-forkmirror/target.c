@@ -341,8 +341,21 @@ static int fm_map(struct dm_target *ti, struct bio *bio)
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 
-	if (op_is_write(bio_op(bio)))
+	if (op_is_write(bio_op(bio))) {
+		/*
+		 * A write is forked whatever its flags ask: no half may fail
+		 * with BLK_STS_AGAIN (a backup failing so would go offline,
+		 * a primary half fail after the backup took the data), nor
+		 * wait on a poll queue: dm polls only this bio, never the
+		 * backup's clone (which inherits the flags) or a half a
+		 * worker submits. It completes by interrupt, and may wait
+		 * for a request when a device's queue is full. Reads keep
+		 * both flags: dm remaps them as they are.
+		 */
+		bio->bi_opf &= ~REQ_NOWAIT;
+		bio_clear_polled(bio);
 		return fm_fork_write(fmt, bio);
+	}
 	return DM_MAPIO_REMAPPED;
 }
 
@@ -369,9 +382,12 @@ static int fm_end_io(struct dm_target *ti, struct bio *bio,
 	/*
 	 * Not counted: a write the target failed itself (it never reached
 	 * the primary) and the second completion of a failed write whose
-	 * regions are marked.
+	 * regions are marked, nor a read that was asked not to wait
+	 * (REQ_NOWAIT) and found the primary's queue full: its submitter
+	 * retries it.
 	 */
-	if (*error && !(write && (io->failed_here || io->error_marked))) {
+	if (*error && !(write && (io->failed_here || io->error_marked)) &&
+	    (write || *error != BLK_STS_AGAIN)) {
 		atomic64_inc(&fmt->primary_errors);
 		/* Before the buckets go: it holds the intent log's clearing. */
 		if (write && fm_fork_primary_error(fmt, bio, *error))
@@ -604,6 +620,7 @@ static int fm_iterate_devices(struct dm_target *ti,
 static struct target_type fm_target_type = {
 	.name = "forkmirror",
 	.version = {1, 1, 0},
+	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = fm_ctr,
 	.dtr = fm_dtr,
