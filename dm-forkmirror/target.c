@@ -346,11 +346,12 @@ static int fm_map(struct dm_target *ti, struct bio *bio)
 		 * A write is forked whatever its flags ask: no half may fail
 		 * with BLK_STS_AGAIN (a backup failing so would go offline,
 		 * a primary half fail after the backup took the data), nor
-		 * wait on a poll queue: dm polls only this bio, never the
-		 * backup's clone (which inherits the flags) or a half a
-		 * worker submits. It completes by interrupt, and may wait
-		 * for a request when a device's queue is full. Reads keep
-		 * both flags: dm remaps them as they are.
+		 * sit on a poll queue: dm polls only this bio, never the
+		 * backup's clone (which inherits the flags), and a worker
+		 * waiting for a request on a poll queue would depend on
+		 * somebody polling it. Both halves complete by interrupt;
+		 * the submitter may wait for a request when a device's queue
+		 * is full. Reads keep both flags: dm remaps them as they are.
 		 */
 		bio->bi_opf &= ~REQ_NOWAIT;
 		bio_clear_polled(bio);
@@ -619,7 +620,7 @@ static int fm_iterate_devices(struct dm_target *ti,
 
 static struct target_type fm_target_type = {
 	.name = "forkmirror",
-	.version = {1, 1, 0},
+	.version = {1, 2, 0},
 	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = fm_ctr,

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The tracker is a hard dependency: modprobe pulls it in, and it cannot be
-# removed while dm-forkmirror is loaded. The target registers as v1.1.0.
+# removed while dm-forkmirror is loaded. The target registers as v1.2.0.
 #@ timeout: 120
 . /tests/lib/guest-lib.sh
 . /tests/lib/fm-lib.sh
@@ -13,7 +13,7 @@ modinfo -F depends dm-forkmirror | grep -q forkmirror-tracker ||
 [ "$(modinfo -F license dm-forkmirror)" = GPL ] || fail "license is not GPL"
 [ -d /sys/fs/forkmirror ] || fail "/sys/fs/forkmirror missing"
 [ "$(cat /sys/module/forkmirror_tracker/parameters/host_id)" = 0 ] || fail "host_id default is not 0"
-dmsetup targets | grep -qE '^forkmirror +v1\.1\.0$' || fail "target not registered as v1.1.0"
+dmsetup targets | grep -qE '^forkmirror +v1\.2\.0$' || fail "target not registered as v1.2.0"
 expect_fail rmmod forkmirror_tracker
 lsmod | grep -q '^forkmirror_tracker' || fail "tracker removed under dm-forkmirror"
 

@@ -43,7 +43,7 @@ ln -sf /proc/self/fd/2 "$R/dev/stderr"
 mount -t tmpfs tmpfs "$R/run"
 mount -t tmpfs tmpfs "$R/tmp"
 [ -d "$R/var/lib/dkms" ] || fail "dkms is not installed on the host"
-[ ! -e "$R/usr/src/dm-forkmirror-1.1.0" ] ||
+[ ! -e "$R/usr/src/dm-forkmirror-1.2.0" ] ||
 	fail "the host has dm-forkmirror sources installed already"
 
 # in_root CMD...: CMD in the installed system, with a clean environment.
@@ -77,7 +77,7 @@ log "dpkg -i dm-forkmirror-dkms_*.deb forkmirror-tools_*.deb"
 log "dpkg -i done"
 
 in_root dkms status | tee /tmp/dkms-status
-grep -q "^dm-forkmirror/1.1.0, $kver, x86_64: installed" /tmp/dkms-status ||
+grep -q "^dm-forkmirror/1.2.0, $kver, x86_64: installed" /tmp/dkms-status ||
 	fail "DKMS did not install the modules for $kver"
 for m in dm-forkmirror forkmirror-tracker; do
 	p=$(in_root modinfo -n "$m") || fail "modinfo $m failed"

@@ -23,7 +23,7 @@ rec=$(awk '$5 == "dm_table_load" {
 }' $A | grep 'target_name=forkmirror' | tail -n 1)
 [ -n "$rec" ] || fail "no forkmirror record in the IMA log"
 echo "$rec"
-for kv in target_version=1.1.0 "primary=$(devnum "$PRIMARY")" "backup=$(devnum "$BACKUP")" \
+for kv in target_version=1.2.0 "primary=$(devnum "$PRIMARY")" "backup=$(devnum "$BACKUP")" \
 	"tracker=$(devnum "$META")" volume=imavol region_sectors=64 resync_rate=77 \
 	fork_mode=parallel auto_resync=y intent_log=y start_offline=n; do
 	echo "$rec" | grep -qE "(^|[,;])$kv[,;]" || fail "IMA record lacks $kv"

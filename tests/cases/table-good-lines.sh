@@ -72,6 +72,6 @@ dmsetup reload fmgood --table "0 $S forkmirror $P $B $T vol 1024 2 resync_rate 1
 	fail "reload of a live volume refused"
 dmsetup resume fmgood || fail "resume failed"
 expect_table fmgood "0 $S forkmirror $PN $BN $TN vol 1024 2 resync_rate 10"
-dmsetup targets | grep -qE '^forkmirror +v1\.1\.0$' || fail "target version: $(dmsetup targets)"
+dmsetup targets | grep -qE '^forkmirror +v1\.2\.0$' || fail "target version: $(dmsetup targets)"
 fm_unload
 no_holders "$P" "$B" "$T" "$SPARE"
