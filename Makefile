@@ -13,6 +13,9 @@
 #                   kmemleak), not only its CI subset: about 3 hours
 #   make demo       deps, then the demonstration in a QEMU guest
 #   make bench      deps, then the performance benchmark in a QEMU guest
+#   make bench-long deps, then BENCH_ROUNDS rounds (default 30) of the
+#                   benchmark's goal rows (BENCH_SECTIONS, default
+#                   tracking,qd1,qd32): about 85 minutes
 #   make crash      deps, then the crash campaign (CRASH_RUNS=N, default 10)
 #   make unit       host unit tests (KUnit suites of the pure code, ASan)
 #   make fuzz       the store-image fuzzer; FUZZ_RUNS=N (default 1000000)
@@ -102,6 +105,13 @@ bench: deps
 	bash tests/run-demo.sh bench bench
 	bash tests/run-demo.sh bench bench-resync
 
+BENCH_ROUNDS ?= 30
+BENCH_SECTIONS ?= tracking,qd1,qd32
+bench-long: deps
+	bash tests/run-demo.sh bench bench \
+		--append "fm.rounds=$(BENCH_ROUNDS) fm.bench=$(BENCH_SECTIONS)" \
+		--timeout-scale $$(( $(BENCH_ROUNDS) / 4 + 1 ))
+
 crash: deps
 	bash tests/run-crash.sh
 
@@ -122,4 +132,4 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf .build tests/.work
 
-.PHONY: all modules tools install uninstall install-check deps build-deps lint check check-debug demo bench crash unit fuzz deb clean
+.PHONY: all modules tools install uninstall install-check deps build-deps lint check check-debug demo bench bench-long crash unit fuzz deb clean

@@ -16,6 +16,12 @@
 # issued together to the two bare disks cost (the floor any parallel
 # mirror meets on this host: the emulator serves them partly one after
 # the other).
+# Each BENCH line also gives the ratio's mean over the rounds, each round's
+# ratio taken from its two runs side by side, with a 95 % confidence
+# interval (Student's t) and whether the goal is met, missed or inside
+# the interval. The kernel command line may set fm.rounds=N (default 6)
+# and fm.bench=SECTIONS, a comma-separated subset of tracking,qd1,qd32,path
+# (default all): `make bench-long` runs many rounds of the goal rows.
 #@ kernels: bench
 #@ timeout: 2400
 . /tests/lib/guest-lib.sh
@@ -23,7 +29,32 @@
 
 RT=6		# seconds measured per run (after 2 s of ramp)
 ROUNDS=6
+SECTIONS=tracking,qd1,qd32,path
 REG=128		# 64 KiB regions
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	fm.rounds=*) ROUNDS=${arg#fm.rounds=} ;;
+	fm.bench=*) SECTIONS=${arg#fm.bench=} ;;
+	esac
+done
+case $ROUNDS in
+''|*[!0-9]*) fail "fm.rounds=$ROUNDS: not a number of rounds" ;;
+esac
+[ "$ROUNDS" -ge 2 ] || fail "fm.rounds=$ROUNDS: at least 2 rounds are needed for an interval"
+for sec in $(echo "$SECTIONS" | tr , ' '); do
+	case $sec in
+	tracking|qd1|qd32|path) ;;
+	*) fail "fm.bench: unknown section '$sec' (tracking, qd1, qd32, path)" ;;
+	esac
+done
+# section NAME: whether fm.bench selects NAME.
+section() {
+	case ",$SECTIONS," in
+	*",$1,"*) return 0 ;;
+	esac
+	return 1
+}
+log "$ROUNDS rounds of sections $SECTIONS"
 
 fm_load
 modprobe raid1 || fail "modprobe raid1 failed"
@@ -73,16 +104,71 @@ fm_table() {
 	fi
 }
 
-# Sums over the rounds, per label: iops_<label>, lat_<label>.
+# Sums over the rounds, per label: iops_<label>, lat_<label>; and each
+# round's figures, one line per round, in /tmp/runs/<label>.iops and .lat.
+mkdir -p /tmp/runs
 add() {
 	eval "iops_$1=\$((\${iops_$1:-0} + $2))"
 	eval "lat_$1=\$(awk -v a=\"\${lat_$1:-0}\" -v b=$3 'BEGIN { print a + b }')"
+	echo "$2" >>"/tmp/runs/$1.iops"
+	echo "$3" >>"/tmp/runs/$1.lat"
+}
+# forget LABEL...: drop the figures of LABELs (measured again after).
+forget() {
+	for l in "$@"; do
+		eval "iops_$l= lat_$l="
+		rm -f "/tmp/runs/$l.iops" "/tmp/runs/$l.lat"
+	done
 }
 get() { eval "echo \${$1_$2}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
 
-report() {	# NAME VALUE GOAL DETAIL
-	echo "BENCH $1 $2 (goal $3) $4"
+# perround EXPR FIELD GOAL LABEL...: the mean over the rounds of EXPR,
+# an awk expression of $1, $2, ... (the FIELD, iops or lat, of each LABEL
+# in that round), with the half-width of its 95 % confidence interval
+# and, for a goal of the form "<= X", "< X" or ">= X", whether the whole
+# interval meets it ("met"), misses it ("missed") or holds X ("inside
+# the spread").
+perround() {
+	local expr=$1 field=$2 goal=$3 files= l
+	shift 3
+	for l in "$@"; do
+		files="$files /tmp/runs/$l.$field"
+	done
+	# shellcheck disable=SC2086 # one file name per label
+	paste -d ' ' $files | awk -v goal="$goal" '
+	# Newton square root: the guest busybox awk has no math library.
+	function root(v,   r, i) {
+		if (v <= 0)
+			return 0
+		r = v > 1 ? v : 1
+		for (i = 0; i < 60; i++)
+			r = (r + v / r) / 2
+		return r
+	}
+	{ x = '"$expr"'; s += x; ss += x * x; n++ }
+	END {
+		# Student t, 97.5 % quantile, by degrees of freedom.
+		split("12.71 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 " \
+		      "2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 " \
+		      "2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042", t)
+		m = s / n
+		v = n > 1 ? (ss - n * m * m) / (n - 1) : 0
+		h = (n > 1 ? (n - 1 <= 30 ? t[n - 1] : 1.96) : 0) * root(v / n)
+		verdict = ""
+		if (split(goal, g, " ") == 2 && g[2] + 0 > 0) {
+			if (g[1] == ">=" || g[1] == ">")
+				verdict = m - h >= g[2] ? "met" : m + h < g[2] ? "missed" : "inside the spread"
+			else if (g[1] == "<=" || g[1] == "<")
+				verdict = m + h <= g[2] ? "met" : m - h > g[2] ? "missed" : "inside the spread"
+		}
+		printf "per round %.3f +/- %.3f (95 %%, %d rounds)%s", m, h, n,
+			verdict == "" ? "" : ": " verdict
+	}'
+}
+
+report() {	# NAME VALUE GOAL DETAIL [PERROUND]
+	echo "BENCH $1 $2 (goal $3) $4${5:+; $5}"
 }
 
 # rounds F...: ROUNDS rounds of the functions F, forwards on odd rounds
@@ -127,17 +213,23 @@ trkblk32() {
 	dmsetup remove fm
 }
 
-log "tracking mode, QD32: forkmirror (backup offline) vs dm-linear on the primary"
-fresh
-rounds lin32 trkpmem32 trkblk32 linb32
-report linear_vs_linear_qd32 "$(ratio "$(get iops linb32)" "$(get iops lin32)")" \
-	"none: the spread of two runs of one configuration" "iops $(get iops linb32) vs $(get iops lin32)"
-# Against both linear runs, which bracket forkmirror's in every round.
-linmean=$((($(get iops lin32) + $(get iops linb32)) / 2))
-report tracking_qd32_pmem_vs_linear "$(ratio "$(get iops trkpmem32)" $linmean)" \
-	">= 0.97" "iops $(get iops trkpmem32) vs $linmean (mean of the two linear runs)"
-report tracking_qd32_blockstore_vs_linear "$(ratio "$(get iops trkblk32)" $linmean)" \
-	">= 0.97" "iops $(get iops trkblk32) vs $linmean"
+if section tracking; then
+	log "tracking mode, QD32: forkmirror (backup offline) vs dm-linear on the primary"
+	fresh
+	rounds lin32 trkpmem32 trkblk32 linb32
+	g="none: the spread of two runs of one configuration"
+	report linear_vs_linear_qd32 "$(ratio "$(get iops linb32)" "$(get iops lin32)")" "$g" \
+		"iops $(get iops linb32) vs $(get iops lin32)" \
+		"$(perround '$1 / $2' iops "$g" linb32 lin32)"
+	# Against both linear runs, which bracket forkmirror's in every round.
+	linmean=$((($(get iops lin32) + $(get iops linb32)) / 2))
+	report tracking_qd32_pmem_vs_linear "$(ratio "$(get iops trkpmem32)" $linmean)" \
+		">= 0.97" "iops $(get iops trkpmem32) vs $linmean (mean of the two linear runs)" \
+		"$(perround '2 * $1 / ($2 + $3)' iops ">= 0.97" trkpmem32 lin32 linb32)"
+	report tracking_qd32_blockstore_vs_linear "$(ratio "$(get iops trkblk32)" $linmean)" \
+		">= 0.97" "iops $(get iops trkblk32) vs $linmean" \
+		"$(perround '2 * $1 / ($2 + $3)' iops ">= 0.97" trkblk32 lin32 linb32)"
+fi
 
 p1() { linear p1 "$P" 1; }
 b1() { linear b1 "$B" 1; }
@@ -182,21 +274,29 @@ mdr1() {
 	set -- $(fio_run /dev/md0 1); add mdr1 "$1" "$2"
 }
 
-log "online serial, QD1: latency vs the primary's plus the backup's alone"
-rounds p1 b1 ser1 par1 md1 mdr1 pair
-sum=$(awk -v a="$(get lat p1)" -v b="$(get lat b1)" 'BEGIN { print a + b }')
-max=$(awk -v a="$(get lat p1)" -v b="$(get lat b1)" 'BEGIN { print (a > b) ? a : b }')
-report serial_qd1_latency_vs_sum "$(ratio "$(get lat ser1)" "$sum")" "<= 1.05" \
-	"mean lat $(get lat ser1) us vs $(get lat p1) + $(get lat b1) us (sums over $ROUNDS rounds)"
-report parallel_qd1_latency_vs_max "$(ratio "$(get lat par1)" "$max")" "<= 1.10" \
-	"mean lat $(get lat par1) us vs $max us"
-report parallel_qd1_time_per_write_vs_both_disks_at_once \
-	"$(ratio "$(get iops pair)" "$(($(get iops par1) * 2))")" "none: the floor here" \
-	"iops $(get iops par1) vs $(get iops pair) / 2 (pairs of writes issued together)"
-report parallel_qd1_latency_vs_md_raid1 "$(ratio "$(get lat par1)" "$(get lat md1)")" "< 1" \
-	"mean lat $(get lat par1) us vs $(get lat md1) us"
-report parallel_qd1_latency_vs_md_raid1_64k_bitmap "$(ratio "$(get lat par1)" "$(get lat mdr1)")" "< 1" \
-	"mean lat $(get lat par1) us vs $(get lat mdr1) us (md bitmap chunk = region size)"
+if section qd1; then
+	log "online serial, QD1: latency vs the primary's plus the backup's alone"
+	rounds p1 b1 ser1 par1 md1 mdr1 pair
+	sum=$(awk -v a="$(get lat p1)" -v b="$(get lat b1)" 'BEGIN { print a + b }')
+	max=$(awk -v a="$(get lat p1)" -v b="$(get lat b1)" 'BEGIN { print (a > b) ? a : b }')
+	report serial_qd1_latency_vs_sum "$(ratio "$(get lat ser1)" "$sum")" "<= 1.05" \
+		"mean lat $(get lat ser1) us vs $(get lat p1) + $(get lat b1) us (sums over $ROUNDS rounds)" \
+		"$(perround '$1 / ($2 + $3)' lat "<= 1.05" ser1 p1 b1)"
+	report parallel_qd1_latency_vs_max "$(ratio "$(get lat par1)" "$max")" "<= 1.10" \
+		"mean lat $(get lat par1) us vs $max us" \
+		"$(perround '$1 / ($2 > $3 ? $2 : $3)' lat "<= 1.10" par1 p1 b1)"
+	g="none: the floor here"
+	report parallel_qd1_time_per_write_vs_both_disks_at_once \
+		"$(ratio "$(get iops pair)" "$(($(get iops par1) * 2))")" "$g" \
+		"iops $(get iops par1) vs $(get iops pair) / 2 (pairs of writes issued together)" \
+		"$(perround '$1 / (2 * $2)' iops "$g" pair par1)"
+	report parallel_qd1_latency_vs_md_raid1 "$(ratio "$(get lat par1)" "$(get lat md1)")" "< 1" \
+		"mean lat $(get lat par1) us vs $(get lat md1) us" \
+		"$(perround '$1 / $2' lat "< 1" par1 md1)"
+	report parallel_qd1_latency_vs_md_raid1_64k_bitmap "$(ratio "$(get lat par1)" "$(get lat mdr1)")" "< 1" \
+		"mean lat $(get lat par1) us vs $(get lat mdr1) us (md bitmap chunk = region size)" \
+		"$(perround '$1 / $2' lat "< 1" par1 mdr1)"
+fi
 
 md32() {
 	md_create
@@ -224,43 +324,53 @@ nil32() {
 	dmsetup remove fm
 }
 
-log "online, QD32: IOPS vs md raid1 with an internal bitmap"
-rounds md32 on32 par32 nil32 mdr32
-report online_qd32_vs_md_raid1 "$(ratio "$(get iops on32)" "$(get iops md32)")" ">= 1.0" \
-	"iops $(get iops on32) vs $(get iops md32)"
-report online_parallel_qd32_vs_md_raid1 "$(ratio "$(get iops par32)" "$(get iops md32)")" ">= 1.0" \
-	"iops $(get iops par32) vs $(get iops md32)"
-report online_parallel_qd32_vs_md_raid1_64k_bitmap "$(ratio "$(get iops par32)" "$(get iops mdr32)")" ">= 1.0" \
-	"iops $(get iops par32) vs $(get iops mdr32) (md bitmap chunk = region size)"
-report intent_vs_no_intent_log_qd32 "$(ratio "$(get iops on32)" "$(get iops nil32)")" ">= 0.98" \
-	"iops $(get iops on32) vs $(get iops nil32) (serial, pmem store)"
+if section qd32; then
+	log "online, QD32: IOPS vs md raid1 with an internal bitmap"
+	rounds md32 on32 par32 nil32 mdr32
+	report online_qd32_vs_md_raid1 "$(ratio "$(get iops on32)" "$(get iops md32)")" ">= 1.0" \
+		"iops $(get iops on32) vs $(get iops md32)" \
+		"$(perround '$1 / $2' iops ">= 1.0" on32 md32)"
+	report online_parallel_qd32_vs_md_raid1 "$(ratio "$(get iops par32)" "$(get iops md32)")" ">= 1.0" \
+		"iops $(get iops par32) vs $(get iops md32)" \
+		"$(perround '$1 / $2' iops ">= 1.0" par32 md32)"
+	report online_parallel_qd32_vs_md_raid1_64k_bitmap "$(ratio "$(get iops par32)" "$(get iops mdr32)")" ">= 1.0" \
+		"iops $(get iops par32) vs $(get iops mdr32) (md bitmap chunk = region size)" \
+		"$(perround '$1 / $2' iops ">= 1.0" par32 mdr32)"
+	report intent_vs_no_intent_log_qd32 "$(ratio "$(get iops on32)" "$(get iops nil32)")" ">= 0.98" \
+		"iops $(get iops on32) vs $(get iops nil32) (serial, pmem store)" \
+		"$(perround '$1 / $2' iops ">= 0.98" on32 nil32)"
+fi
 
 # The same configurations on null_blk devices (memory, completing at
 # once): no emulated device in the way, so the IOPS ratios are those of
 # the CPU cost of the write paths alone.
-log "write path cost, QD32 on null_blk: forkmirror vs dm-linear and md raid1"
-fresh
-modprobe null_blk nr_devices=2 gb=1 memory_backed=1 bs=4096 irqmode=0 ||
-	fail "modprobe null_blk failed"
-P=/dev/nullb0 B=/dev/nullb1
-S=$(sectors "$P")
-# Its pages are allocated on first write: once, before any measurement.
-for d in "$P" "$B"; do
-	dd if=/dev/zero of="$d" bs=1M count=64 oflag=direct 2>/dev/null ||
-		fail "cannot prefill $d"
-done
-for l in lin32 trkpmem32 on32 par32 nil32 md32 mdr32; do
-	eval "iops_$l= lat_$l="
-done
-rounds lin32 trkpmem32 on32 par32 nil32 md32 mdr32
-for l in trkpmem32 on32 par32 nil32 md32 mdr32; do
-	report "path_qd32_${l}_vs_linear" "$(ratio "$(get iops $l)" "$(get iops lin32)")" \
-		"none: path cost" "iops $(get iops $l) vs $(get iops lin32)"
-done
-report path_qd32_parallel_vs_md_raid1 "$(ratio "$(get iops par32)" "$(get iops md32)")" \
-	"none: path cost" "iops $(get iops par32) vs $(get iops md32)"
-report path_qd32_intent_vs_no_intent_log "$(ratio "$(get iops on32)" "$(get iops nil32)")" \
-	"none: path cost" "iops $(get iops on32) vs $(get iops nil32) (serial, pmem store)"
-fresh
-rmmod null_blk
+if section path; then
+	log "write path cost, QD32 on null_blk: forkmirror vs dm-linear and md raid1"
+	fresh
+	modprobe null_blk nr_devices=2 gb=1 memory_backed=1 bs=4096 irqmode=0 ||
+		fail "modprobe null_blk failed"
+	P=/dev/nullb0 B=/dev/nullb1
+	S=$(sectors "$P")
+	# Its pages are allocated on first write: once, before any measurement.
+	for d in "$P" "$B"; do
+		dd if=/dev/zero of="$d" bs=1M count=64 oflag=direct 2>/dev/null ||
+			fail "cannot prefill $d"
+	done
+	forget lin32 trkpmem32 on32 par32 nil32 md32 mdr32
+	rounds lin32 trkpmem32 on32 par32 nil32 md32 mdr32
+	g="none: path cost"
+	for l in trkpmem32 on32 par32 nil32 md32 mdr32; do
+		report "path_qd32_${l}_vs_linear" "$(ratio "$(get iops $l)" "$(get iops lin32)")" \
+			"$g" "iops $(get iops $l) vs $(get iops lin32)" \
+			"$(perround '$1 / $2' iops "$g" $l lin32)"
+	done
+	report path_qd32_parallel_vs_md_raid1 "$(ratio "$(get iops par32)" "$(get iops md32)")" \
+		"$g" "iops $(get iops par32) vs $(get iops md32)" \
+		"$(perround '$1 / $2' iops "$g" par32 md32)"
+	report path_qd32_intent_vs_no_intent_log "$(ratio "$(get iops on32)" "$(get iops nil32)")" \
+		"$g" "iops $(get iops on32) vs $(get iops nil32) (serial, pmem store)" \
+		"$(perround '$1 / $2' iops "$g" on32 nil32)"
+	fresh
+	rmmod null_blk
+fi
 fm_unload
