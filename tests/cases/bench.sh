@@ -171,6 +171,13 @@ report() {	# NAME VALUE GOAL DETAIL [PERROUND]
 	echo "BENCH $1 $2 (goal $3) $4${5:+; $5}"
 }
 
+# iops_vs NAME A B GOAL [NOTE]: the row of label A's IOPS against B's.
+iops_vs() {
+	report "$1" "$(ratio "$(get iops "$2")" "$(get iops "$3")")" "$4" \
+		"iops $(get iops "$2") vs $(get iops "$3")${5:+ ($5)}" \
+		"$(perround '$1 / $2' iops "$4" "$2" "$3")"
+}
+
 # rounds F...: ROUNDS rounds of the functions F, forwards on odd rounds
 # and backwards on even ones.
 rounds() {
@@ -217,10 +224,8 @@ if section tracking; then
 	log "tracking mode, QD32: forkmirror (backup offline) vs dm-linear on the primary"
 	fresh
 	rounds lin32 trkpmem32 trkblk32 linb32
-	g="none: the spread of two runs of one configuration"
-	report linear_vs_linear_qd32 "$(ratio "$(get iops linb32)" "$(get iops lin32)")" "$g" \
-		"iops $(get iops linb32) vs $(get iops lin32)" \
-		"$(perround '$1 / $2' iops "$g" linb32 lin32)"
+	iops_vs linear_vs_linear_qd32 linb32 lin32 \
+		"none: the spread of two runs of one configuration"
 	# Against both linear runs, which bracket forkmirror's in every round.
 	linmean=$((($(get iops lin32) + $(get iops linb32)) / 2))
 	report tracking_qd32_pmem_vs_linear "$(ratio "$(get iops trkpmem32)" $linmean)" \
@@ -327,18 +332,11 @@ nil32() {
 if section qd32; then
 	log "online, QD32: IOPS vs md raid1 with an internal bitmap"
 	rounds md32 on32 par32 nil32 mdr32
-	report online_qd32_vs_md_raid1 "$(ratio "$(get iops on32)" "$(get iops md32)")" ">= 1.0" \
-		"iops $(get iops on32) vs $(get iops md32)" \
-		"$(perround '$1 / $2' iops ">= 1.0" on32 md32)"
-	report online_parallel_qd32_vs_md_raid1 "$(ratio "$(get iops par32)" "$(get iops md32)")" ">= 1.0" \
-		"iops $(get iops par32) vs $(get iops md32)" \
-		"$(perround '$1 / $2' iops ">= 1.0" par32 md32)"
-	report online_parallel_qd32_vs_md_raid1_64k_bitmap "$(ratio "$(get iops par32)" "$(get iops mdr32)")" ">= 1.0" \
-		"iops $(get iops par32) vs $(get iops mdr32) (md bitmap chunk = region size)" \
-		"$(perround '$1 / $2' iops ">= 1.0" par32 mdr32)"
-	report intent_vs_no_intent_log_qd32 "$(ratio "$(get iops on32)" "$(get iops nil32)")" ">= 0.98" \
-		"iops $(get iops on32) vs $(get iops nil32) (serial, pmem store)" \
-		"$(perround '$1 / $2' iops ">= 0.98" on32 nil32)"
+	iops_vs online_qd32_vs_md_raid1 on32 md32 ">= 1.0"
+	iops_vs online_parallel_qd32_vs_md_raid1 par32 md32 ">= 1.0"
+	iops_vs online_parallel_qd32_vs_md_raid1_64k_bitmap par32 mdr32 ">= 1.0" \
+		"md bitmap chunk = region size"
+	iops_vs intent_vs_no_intent_log_qd32 on32 nil32 ">= 0.98" "serial, pmem store"
 fi
 
 # The same configurations on null_blk devices (memory, completing at
@@ -360,16 +358,10 @@ if section path; then
 	rounds lin32 trkpmem32 on32 par32 nil32 md32 mdr32
 	g="none: path cost"
 	for l in trkpmem32 on32 par32 nil32 md32 mdr32; do
-		report "path_qd32_${l}_vs_linear" "$(ratio "$(get iops $l)" "$(get iops lin32)")" \
-			"$g" "iops $(get iops $l) vs $(get iops lin32)" \
-			"$(perround '$1 / $2' iops "$g" $l lin32)"
+		iops_vs "path_qd32_${l}_vs_linear" $l lin32 "$g"
 	done
-	report path_qd32_parallel_vs_md_raid1 "$(ratio "$(get iops par32)" "$(get iops md32)")" \
-		"$g" "iops $(get iops par32) vs $(get iops md32)" \
-		"$(perround '$1 / $2' iops "$g" par32 md32)"
-	report path_qd32_intent_vs_no_intent_log "$(ratio "$(get iops on32)" "$(get iops nil32)")" \
-		"$g" "iops $(get iops on32) vs $(get iops nil32) (serial, pmem store)" \
-		"$(perround '$1 / $2' iops "$g" on32 nil32)"
+	iops_vs path_qd32_parallel_vs_md_raid1 par32 md32 "$g"
+	iops_vs path_qd32_intent_vs_no_intent_log on32 nil32 "$g" "serial, pmem store"
 	fresh
 	rmmod null_blk
 fi
