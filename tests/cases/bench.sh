@@ -104,23 +104,20 @@ fm_table() {
 	fi
 }
 
-# Sums over the rounds, per label: iops_<label>, lat_<label>; and each
-# round's figures, one line per round, in /tmp/runs/<label>.iops and .lat.
+# Each round's figures, one line per round, in /tmp/runs/<label>.iops and
+# .lat; get FIELD LABEL gives their sum over the rounds.
 mkdir -p /tmp/runs
 add() {
-	eval "iops_$1=\$((\${iops_$1:-0} + $2))"
-	eval "lat_$1=\$(awk -v a=\"\${lat_$1:-0}\" -v b=$3 'BEGIN { print a + b }')"
 	echo "$2" >>"/tmp/runs/$1.iops"
 	echo "$3" >>"/tmp/runs/$1.lat"
 }
 # forget LABEL...: drop the figures of LABELs (measured again after).
 forget() {
 	for l in "$@"; do
-		eval "iops_$l= lat_$l="
 		rm -f "/tmp/runs/$l.iops" "/tmp/runs/$l.lat"
 	done
 }
-get() { eval "echo \${$1_$2}"; }
+get() { awk '{ s += $1 } END { printf s == int(s) ? "%d\n" : "%.1f\n", s }' "/tmp/runs/$2.$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
 
 # perround EXPR FIELD GOAL LABEL...: the mean over the rounds of EXPR,
