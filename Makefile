@@ -9,6 +9,9 @@
 #                   the running kernel's headers)
 #   make lint       checkpatch --strict, sparse (C=2), W=1; fails on findings
 #   make check      deps, lint, then every test in QEMU guests (the CI command)
+#   make check-long the guest cases `make check` leaves out for CI's time
+#                   (`#@ long:` in the case: the DKMS package install),
+#                   on the stock kernel
 #   make check-debug  every guest case on the debug kernel (KASAN, lockdep,
 #                   kmemleak), not only its CI subset: about 3 hours
 #   make demo       deps, then the demonstration in a QEMU guest
@@ -95,6 +98,10 @@ check: deps
 	$(MAKE) lint
 	bash tests/run-all.sh $(CASES)
 
+check-long: deps
+	FM_KERNELS=stock bash tests/run-all.sh \
+		$$(python3 tests/lib/runner.py --list-long --cases-dir tests/cases)
+
 check-debug: deps
 	FM_KERNELS=debug FM_DEBUG_SUBSET=all bash tests/run-all.sh $(CASES)
 
@@ -132,4 +139,4 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf .build tests/.work
 
-.PHONY: all modules tools install uninstall install-check deps build-deps lint check check-debug demo bench bench-long crash unit fuzz deb clean
+.PHONY: all modules tools install uninstall install-check deps build-deps lint check check-long check-debug demo bench bench-long crash unit fuzz deb clean

@@ -8,13 +8,16 @@
 # packages and takes the modules and the command away. DKMS builds in
 # the guest: about 250 s alone, 900 s beside another guest on 2 cores,
 # and about 75 minutes under the debug kernel (KASAN, lockdep and
-# kmemleak slow the compiler's every page fault and system call), which
-# is why the debug kernel runs it in `make check-debug` only.
+# kmemleak slow the compiler's every page fault and system call). So
+# `make check` leaves it out (`#@ long:`; the host test
+# tests/host/check-packages.sh checks the packages' contents there) and
+# `make check-long` (stock kernel) and `make check-debug` run it.
 # The kernel's headers are those an administrator has: Debian's headers
 # package for the stock kernel; for the debug kernel, built from
 # linux-source, its build tree, which the installed system's
 # /lib/modules/KVER/build points to as `make modules_install` leaves it.
 #@ timeout: 2400
+#@ long: DKMS compiles the modules in the emulated guest (15 to 20 minutes beside another guest on a slow host)
 #@ host-root: ro
 #@ mem-mib: 1024
 . /tests/lib/guest-lib.sh

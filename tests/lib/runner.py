@@ -23,6 +23,8 @@ Each case is tests/cases/NAME.sh, run in the guest by /init
     #@ append: PARAMS              extra kernel command line parameters
     #@ kernels: LABEL...           run only under these --kernel-label values
                                    (a run of every case skips it elsewhere)
+    #@ long: REASON                a run of every case skips it (CI's time);
+                                   it runs when named (make check-long)
     #@ allow-splat: REGEX           kernel log lines matching REGEX are not
                                    counted as splats (repeatable)
     #@ host-root: ro               the host's / shared read-only over virtio
@@ -433,6 +435,7 @@ class Case:
         self.allow = []
         self.append = ""
         self.kernels = None      # None: every kernel label
+        self.long = None         # why a run of every case skips it
         self.host_root = False
         self._parse()
 
@@ -473,6 +476,10 @@ class Case:
                     self.expect_fail = True
                 elif key == "kernels":
                     self.kernels = val.split()
+                elif key == "long":
+                    if not val:
+                        self._err(i, "long: give the reason")
+                    self.long = val
                 elif key == "append":
                     self.append = (self.append + " " + val).strip()
                 elif key == "host-root":
@@ -975,6 +982,8 @@ def main(argv=None):
     ap.add_argument("--show-output", action="store_true",
                     help="print the case scripts' output of passing cases too")
     ap.add_argument("--list", action="store_true", help="list the cases")
+    ap.add_argument("--list-long", action="store_true",
+                    help="list the cases marked '#@ long:'")
     ap.add_argument("--self-test-scanner", action="store_true",
                     help="check the splat scanner against built-in samples")
     ap.add_argument("cases", nargs="*", metavar="CASE")
@@ -988,6 +997,14 @@ def main(argv=None):
     if args.list:
         for c in available:
             print(c)
+        return 0
+    if args.list_long:
+        try:
+            for n in available:
+                if Case(n, os.path.join(args.cases_dir, n + ".sh")).long:
+                    print(n)
+        except CaseError as e:
+            ap.error(str(e))
         return 0
     for opt in ("kernel", "initrd", "overlay"):
         v = getattr(args, opt)
@@ -1012,6 +1029,11 @@ def main(argv=None):
         print("SKIP %s/%s (runs only on: %s)" % (args.kernel_label, c.name,
                                                 " ".join(c.kernels)))
         cases.remove(c)
+    if not args.cases:
+        for c in [c for c in cases if c.long]:
+            print("SKIP %s/%s (long: %s; make check-long runs it)"
+                  % (args.kernel_label, c.name, c.long))
+            cases.remove(c)
     # Longest first (a case's timeout, per phase, stands for its length),
     # so the long ones do not start last and leave a job slot idle at the
     # end; ties keep the order given.
