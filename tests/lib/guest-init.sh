@@ -72,7 +72,8 @@ done
 [ -b /dev/vda ] || echo "guest-init: /dev/vda did not appear"
 [ -b /dev/pmem0 ] || echo "guest-init: /dev/pmem0 did not appear"
 
-# kmemleak (debug kernels): no automatic scans competing with the case;
+# kmemleak (debug kernels): no automatic scans competing with the case
+# (our debug kernel has no scanning thread; another kernel's is stopped);
 # the harness scans at the end itself.  No scan here: kmemleak never
 # reports an object on the first scan that sees it (its checksum changes
 # from nothing), so a scan now could not have told boot's leaks from the
