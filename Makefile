@@ -98,9 +98,11 @@ check: deps
 	$(MAKE) lint
 	bash tests/run-all.sh $(CASES)
 
+# run-all.sh given no names runs every case: with no long case, say so.
 check-long: deps
-	FM_KERNELS=stock bash tests/run-all.sh \
-		$$(python3 tests/lib/runner.py --list-long --cases-dir tests/cases)
+	@long=$$(python3 tests/lib/runner.py --list-long --cases-dir tests/cases) && \
+	if [ -z "$$long" ]; then echo "check-long: no case is marked '#@ long:'"; \
+	else FM_KERNELS=stock bash tests/run-all.sh $$long; fi
 
 check-debug: deps
 	FM_KERNELS=debug FM_DEBUG_SUBSET=all bash tests/run-all.sh $(CASES)

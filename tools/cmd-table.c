@@ -296,16 +296,16 @@ int fm_table_build(const struct fm_cmd *c, int argc, char **argv,
 	return FM_EXIT_OK;
 }
 
-int fm_leg_check(const struct fm_leg *l, bool *there)
+/*
+ * leg_check() - fm_leg_check() for the backup @l->lower, once opened: its
+ * size @sectors and device number @dev.
+ */
+static int leg_check(const struct fm_leg *l, uint64_t sectors, dev_t dev, bool *there)
 {
 	struct fm_dm_linear lin;
-	uint64_t sectors;
-	dev_t dev;
 	int r;
 
 	*there = false;
-	if (blockdev(l->lower, &sectors, &dev))
-		return FM_EXIT_FAIL;
 	r = fm_dm_linear_of(l->name, &lin);
 	if (r == -ENODEV)
 		return FM_EXIT_OK;
@@ -338,6 +338,17 @@ int fm_leg_check(const struct fm_leg *l, bool *there)
 	return FM_EXIT_OK;
 }
 
+int fm_leg_check(const struct fm_leg *l, bool *there)
+{
+	uint64_t sectors;
+	dev_t dev;
+
+	*there = false;
+	if (blockdev(l->lower, &sectors, &dev))
+		return FM_EXIT_FAIL;
+	return leg_check(l, sectors, dev, there);
+}
+
 int fm_leg_up(const struct fm_leg *l, bool *created)
 {
 	char line[256];
@@ -347,11 +358,11 @@ int fm_leg_up(const struct fm_leg *l, bool *created)
 	int r;
 
 	*created = false;
-	r = fm_leg_check(l, &there);
-	if (r || there)
-		return r;
 	if (blockdev(l->lower, &sectors, &dev))
 		return FM_EXIT_FAIL;
+	r = leg_check(l, sectors, dev, &there);
+	if (r || there)
+		return r;
 	snprintf(line, sizeof(line), "0 %" PRIu64 " linear %u:%u 0", sectors,
 		 major(dev), minor(dev));
 	/*
