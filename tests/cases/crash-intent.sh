@@ -11,8 +11,8 @@
 # the resync finish, backup == primary).
 #
 # The store is on pmem (DAX) for the first two modes and on a virtio disk
-# (the bufio backend) for the last two. Each kill comes 1.5 to 4.5 s into
-# the writes, at random; `make crash` runs the case many times.
+# (the bufio backend) for the last two. Each kill comes 1.5 to 4.5 s after
+# the first write completed, at random; `make crash` runs the case many times.
 #@ timeout: 240
 #@ phases: 5
 #@ kill-on-marker: 1 FM-CRASH-KILL-NOW
@@ -54,6 +54,11 @@ store_of() {
 	esac
 }
 
+# written KNAME: true once block device KNAME completed a write.
+written() {
+	[ "$(awk '{ print $5 }' "/sys/block/$1/stat")" -gt 0 ]
+}
+
 # crash MODE: identical devices, then random writes until the kill.
 crash() {
 	log "$1: writing until the emulator is killed"
@@ -63,10 +68,15 @@ crash() {
 	fio --name=w --filename=/dev/mapper/fm --direct=1 --ioengine=libaio \
 		--iodepth=$QD --rw=randwrite --bs=4k --size=64M --time_based \
 		--runtime=60 --randrepeat=0 --output-format=terse >/dev/null 2>&1 &
+	# Counted from the first completed write: fio can take seconds to
+	# start writing on the debug kernel.
+	kn=$(dm_kname fm)
+	t=$(wait_until 60 written "$kn") || fail "$1: no write completed in 60 s"
 	# 1.5 to 4.5 s of writes, at random (printed, to replay a failure).
 	ms=$(( 1500 + $(od -An -N2 -tu2 /dev/urandom) % 3000 ))
 	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
-	log "$1: status before the kill: $(dmsetup status fm) after $ms ms"
+	log "$1: status before the kill: $(dmsetup status fm) after $ms ms of writes" \
+		"(the first came $t tenths of a second after fio started)"
 	echo FM-CRASH-KILL-NOW
 	sleep 60
 	fail "$1: not killed"
